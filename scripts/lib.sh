@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Common helpers for the harness scripts: paths, messages, timed steps.
+# Sourced, never run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../kernel/base.pin
+. "$TOP/kernel/base.pin"
+PIN_VERSION=$BASE_VERSION
+BASE=${BASE:-$PIN_VERSION}
+
+BUILD=$TOP/build
+DL=$BUILD/dl
+LOGS=$BUILD/logs
+if [ "$BASE" = "$PIN_VERSION" ]; then
+	VARIANT=$BUILD
+else
+	# Another 6.12.y: keep its tree and objects apart from the pinned one.
+	VARIANT=$BUILD/alt/$(printf '%s' "$BASE" | tr -c 'A-Za-z0-9.+-' '_')
+fi
+TREE=${TREE:-$VARIANT/tree}
+KBUILD=${KBUILD:-$VARIANT/kbuild${DEBUG:+-debug}}
+OUT=$VARIANT/out${DEBUG:+-debug}
+BASE_TAG=base
+
+# The project identity used for every commit and patch of the series.
+IDENT_NAME="Seed 19ce1310 maintainers"
+IDENT_EMAIL="maintainers@users.noreply.h-seed-19ce1310.example"
+# Fixed dates make the base commit (and so base-commit:) reproducible.
+FIXED_DATE="2026-01-01T00:00:00+0000"
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+mkdir -p "$BUILD" "$LOGS"
+
+if [ -t 1 ]; then
+	C_RED=$'\e[31m' C_GRN=$'\e[32m' C_YEL=$'\e[33m' C_BLD=$'\e[1m' C_OFF=$'\e[0m'
+else
+	C_RED='' C_GRN='' C_YEL='' C_BLD='' C_OFF=''
+fi
+
+say()  { printf '%s\n' "$*"; }
+info() { printf '%s==>%s %s\n' "$C_BLD" "$C_OFF" "$*"; }
+warn() { printf '%swarning:%s %s\n' "$C_YEL" "$C_OFF" "$*" >&2; }
+die()  { printf '%serror:%s %s\n' "$C_RED" "$C_OFF" "$*" >&2; exit 1; }
+
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			die "'$t' is not installed; run 'make deps' (or: apt-get install the package providing it)"
+	done
+}
+
+# run_step NAME LOG CMD...: run CMD with its output in LOG, print elapsed
+# time every 15 s, and on failure the last lines of LOG.
+run_step() {
+	local name=$1 log=$2 start pid rc=0 t
+	shift 2
+	start=$(date +%s)
+	printf '%s==>%s %s (log: %s)\n' "$C_BLD" "$C_OFF" "$name" "${log#"$TOP"/}"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for t in $(seq 1 15); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 1
+		done
+		kill -0 "$pid" 2>/dev/null &&
+			printf '    ... %s: %ds\n' "$name" $(($(date +%s) - start))
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf '%s--- last lines of %s ---%s\n' "$C_RED" "$log" "$C_OFF" >&2
+		tail -n 25 "$log" >&2
+		die "$name failed (exit $rc); full log: $log"
+	fi
+	printf '    %s done in %ds\n' "$name" $(($(date +%s) - start))
+}
+
+# Commands that run git in the work tree with the project identity.
+tgit() {
+	GIT_AUTHOR_NAME=$IDENT_NAME GIT_AUTHOR_EMAIL=$IDENT_EMAIL \
+	GIT_COMMITTER_NAME=$IDENT_NAME GIT_COMMITTER_EMAIL=$IDENT_EMAIL \
+		git -C "$TREE" "$@"
+}
+
+series_patches() {
+	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$TOP/patches/series" || true
+}
