@@ -17,26 +17,28 @@ KMAKE=(make -C "$TREE" O="$KBUILD" CC="ccache gcc" HOSTCC="ccache gcc"
 	KBUILD_BUILD_HOST=harness LOCALVERSION=)
 
 # Regenerate the config each time (a patch may add Kconfig symbols), but
-# only replace .config when it changed, so make sees no needless change.
-gen=$KBUILD/config.gen
+# keep the old .config file when nothing changed, so make sees no change.
+cfg=$KBUILD/.config
 configure() {
-	"${KMAKE[@]}" KCONFIG_CONFIG=config.gen tinyconfig
-	(cd "$KBUILD" && "$TREE/scripts/kconfig/merge_config.sh" -m -O . config.gen "${fragments[@]}")
-	"${KMAKE[@]}" KCONFIG_CONFIG=config.gen olddefconfig
+	[ ! -f "$cfg" ] || cp -p "$cfg" "$cfg.prev"
+	"${KMAKE[@]}" tinyconfig
+	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$cfg" "${fragments[@]}"
+	"${KMAKE[@]}" olddefconfig
+	if [ -f "$cfg.prev" ] && cmp -s "$cfg" "$cfg.prev"; then
+		mv "$cfg.prev" "$cfg"
+	fi
+	rm -f "$cfg.prev"
 }
 run_step "configuring test kernel" "$LOGS/kconfig.log" configure
 
 # merge_config only warns about options that did not stick; we insist.
-missing=$(cat "${fragments[@]}" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)/\1=\2/p' |
+missing=$(cat "${fragments[@]}" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)/\1/p' |
 	while IFS= read -r line; do
-		grep -qxF "$line" "$gen" || printf '  %s (got: %s)\n' "$line" \
-			"$(grep -E "^(# )?${line%%=*}[= ]" "$gen" || echo unset)"
+		grep -qxF "$line" "$cfg" || printf '  %s (got: %s)\n' "$line" \
+			"$(grep -E "^(# )?${line%%=*}[= ]" "$cfg" || echo unset)"
 	done)
 [ -z "$missing" ] || die "these test-kernel options did not survive olddefconfig (unmet dependencies?):
 $missing"
-if ! cmp -s "$gen" "$KBUILD/.config"; then
-	cp "$gen" "$KBUILD/.config"
-fi
 
 jobs=$(($(nproc) + 1))
 run_step "building kernel (make -j$jobs bzImage)" "$LOGS/kernel-build.log" \

@@ -31,6 +31,9 @@ IDENT_EMAIL="maintainers@users.noreply.h-seed-19ce1310.example"
 FIXED_DATE="2026-01-01T00:00:00+0000"
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths under build/ are rewritten relative to the object directory, so that
+# trees with the same layout (build/tree, build/lint/tree) share cache hits.
+export CCACHE_BASEDIR=$BUILD
 mkdir -p "$BUILD" "$LOGS"
 
 if [ -t 1 ]; then

@@ -14,7 +14,8 @@ if [ -d "$TREE/.git" ]; then
 	if [ "$mode" = --ensure ]; then
 		exit 0
 	fi
-	if ! "$TOP/scripts/export-check.sh" >/dev/null 2>&1; then
+	# TREE_DISPOSABLE: a scratch tree of the harness's own tests.
+	if [ -z "${TREE_DISPOSABLE:-}" ] && ! "$TOP/scripts/export-check.sh" >/dev/null 2>&1; then
 		if [ -z "${FORCE:-}" ]; then
 			die "$TREE holds work that is not in patches/ (see 'make export-check').
   Export it first with 'make export', or rerun with FORCE=1 to recreate the tree

@@ -1,0 +1,57 @@
+# guest_memfd mmap + in-place conversion for Linux 6.12 — the single entry point.
+# 'make help' lists the targets; README.md explains them.
+
+SHELL := /bin/bash
+S := scripts
+export BASE DEBUG KCMDLINE
+
+.PHONY: help deps base tree export export-check kernel selftests check run \
+	vm-run shell lint apply-check clean distclean
+
+help:
+	@echo "make run            boot the patched kernel and show what it offers (the main job)"
+	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
+	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
+	@echo "make shell          interactive shell in the test VM"
+	@echo "make tree           make the kernel work tree build/tree (base + series as commits)"
+	@echo "make export         write the work tree's series back to patches/"
+	@echo "make export-check   fail if patches/ and the work tree disagree"
+	@echo "make kernel         build the test kernel (build/kbuild)"
+	@echo "make lint           checkpatch --strict on every patch; every prefix of the series builds"
+	@echo "make apply-check BASE=<version>   does the series apply to another 6.12.y apt offers?"
+	@echo "make deps | base | clean | distclean"
+
+deps:
+	@$(S)/deps.sh
+base: deps
+	@$(S)/base.sh >/dev/null
+tree: deps
+	@$(S)/tree.sh
+export:
+	@$(S)/export.sh
+export-check:
+	@$(S)/export-check.sh
+kernel: deps
+	@$(S)/tree.sh --ensure && $(S)/kernel.sh
+selftests: kernel
+	@$(S)/selftests.sh tests/kvm-selftests.list
+check:
+	@$(S)/check.sh
+run:
+	@$(S)/run.sh
+vm-run:
+	@if [ -z "$(RUN)" ]; then echo "usage: make vm-run RUN='/abs/path/prog [args]' [KCMDLINE='...']" >&2; exit 2; fi
+	@$(S)/tree.sh --ensure && $(S)/vmrun.sh '$(subst ','\'',$(RUN))'
+shell:
+	@$(S)/tree.sh --ensure && $(S)/vmrun.sh -i
+lint: deps
+	@$(S)/lint.sh
+apply-check: deps
+	@$(S)/apply-check.sh
+clean:
+	rm -rf build/kbuild build/kbuild-debug build/out build/out-debug build/lint/kbuild build/logs
+distclean:
+	@$(S)/export-check.sh && rm -rf build
+
+.DEFAULT:
+	@echo "error: unknown target '$@'; 'make help' lists the targets" >&2; exit 2

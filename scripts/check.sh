@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# make check: base -> work tree -> kernel -> selftests -> boot and run the
+# KVM selftests in the VM -> kernel-log check -> the harness's own tests.
+# Prints KTAP and ends with "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+started=$(date +%s)
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/tree.sh" --ensure
+if ! "$TOP/scripts/export-check.sh" >/dev/null 2>&1; then
+	warn "the work tree has changes that are not in patches/; testing the work tree (see 'make export-check')"
+fi
+"$TOP/scripts/kernel.sh"
+list=$TOP/tests/kvm-selftests.list
+"$TOP/scripts/selftests.sh" "$list"
+
+results=$OUT/results.ktap
+: >"$results"
+
+# One boot per suite; a suite is a test list and a kernel command line.
+run_suite() {
+	local name=$1 list=$2 cmdline=$3 job specs=() p rc=0 log=$LOGS/vm-$1.log
+	job=$OUT/job-$name.sh
+	printf 'ktap-run /kvm/tests.list\n' >"$job"
+	while read -r p; do
+		specs+=("$OUT/kvm/$p:/kvm/$p")
+	done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$list" | awk '{print $2}')
+	specs+=("$list:/kvm/tests.list")
+	"$TOP/scripts/initramfs.sh" "$OUT/initramfs-$name.cpio" "$job" "${specs[@]}"
+	info "booting the test kernel: suite '$name'${cmdline:+ ($cmdline)}; console log: ${log#"$TOP"/}"
+	"$TOP/scripts/vm.sh" -t "${VM_TIMEOUT:-1800}" -a "$cmdline" -l "$log" \
+		"$OUT/initramfs-$name.cpio" || rc=$?
+	# Results are read from the log: a VM that died still reports what ran.
+	grep -E '^(not )?ok [0-9]+ ' "$log" | sed "s/^\(\(not \)\?ok [0-9]\+\) /\1 $name: /" >>"$results" || true
+	if ! grep -q '^==== vm: job exit status' "$log"; then
+		printf 'not ok 0 %s: the VM finished its job # vm.sh exit %d\n' "$name" "$rc" >>"$results"
+	fi
+	if reports=$("$TOP/scripts/splat.sh" "$log"); then
+		printf 'ok 0 %s: kernel log has no Oops/BUG/WARNING/lockdep/KASAN report\n' "$name" >>"$results"
+	else
+		printf '%s\n' "$reports"
+		printf 'not ok 0 %s: kernel log has no Oops/BUG/WARNING/lockdep/KASAN report\n' "$name" >>"$results"
+	fi
+}
+
+run_suite kvm "$list" "${KCMDLINE:-}"
+
+info "harness self-tests"
+"$TOP/tests/harness.sh" | tee -a "$results"
+
+rc=0
+"$TOP/scripts/summary.sh" "$results" || rc=$?
+info "make check took $(($(date +%s) - started))s; logs in ${LOGS#"$TOP"/}/"
+exit $rc

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# initramfs.sh OUT.cpio JOB [SRC[:DEST] ...]
+# Make an initramfs: static busybox, our /init, the job script as /job, and
+# each SRC copied to DEST (default /bin/NAME) — directories recursively —
+# with the shared libraries of every dynamic ELF among them.
+. "$(dirname "$0")/lib.sh"
+
+need cpio busybox ldd
+[ $# -ge 2 ] || die "usage: initramfs.sh OUT.cpio JOB [SRC[:DEST] ...]"
+out=$1 job=$2
+shift 2
+bb=$(command -v busybox)
+file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
+	ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
+	die "$bb is not static; install busybox-static"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,etc,lib,lib64}
+cp "$bb" "$root/bin/busybox"
+install -m 0755 "$TOP/scripts/guest/init" "$root/init"
+install -m 0755 "$TOP/scripts/guest/ktap-run" "$root/bin/ktap-run"
+install -m 0644 "$job" "$root/job"
+
+for spec in "$@"; do
+	src=${spec%%:*}
+	dest=${spec#*:}
+	[ "$dest" != "$spec" ] || dest=/bin/$(basename "$src")
+	[ -e "$src" ] || die "cannot put $src into the VM: no such file"
+	mkdir -p "$root$(dirname "$dest")"
+	cp -a "$src" "$root$dest"
+done
+
+# Shared libraries (and the dynamic loader) of every dynamic program.
+find "$root" -type f -perm -u+x ! -path "$root/bin/busybox" -print0 |
+	xargs -0 -r ldd 2>/dev/null |
+	grep -o '/[^ ]*\.so[^ ]*' | sort -u | while read -r lib; do
+		[ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
+	done
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio -o -0 -H newc -R 0:0 --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make lint: checkpatch --strict on every patch, then build every prefix of
+# the series (bisectability) in a worktree of its own, build/lint/, sharing
+# ccache with the main build so that only what a patch changed recompiles.
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$TREE/.git" ] || "$TOP/scripts/tree.sh" --ensure
+fail=0
+mapfile -t patches < <(series_patches)
+
+info "checkpatch --strict on ${#patches[@]} patches"
+for p in "${patches[@]}"; do
+	if out=$(cd "$TREE" && ./scripts/checkpatch.pl --strict --quiet --no-summary \
+			"$TOP/patches/$p" 2>&1) && [ -z "$out" ]; then
+		say "  ok   $p"
+	else
+		say "  FAIL $p"
+		printf '%s\n' "$out" | sed 's/^/       /'
+		fail=1
+	fi
+done
+
+# Bisectability: each prefix of the series, as exported in patches/.
+lint=$BUILD/lint
+if [ ! -d "$lint/tree/.git" ]; then
+	rm -rf "$lint/tree"
+	mkdir -p "$lint"
+	run_step "making the lint work tree" "$LOGS/lint-tree.log" \
+		bash -c 'git clone -q --shared --no-checkout "$1" "$2" && git -C "$2" checkout -q -B series "$3"' \
+		_ "$TREE" "$lint/tree" "$BASE_TAG"
+fi
+TREE=$lint/tree TREE_DISPOSABLE=1 "$TOP/scripts/tree.sh" >"$LOGS/lint-apply.log" 2>&1 ||
+	{ cat "$LOGS/lint-apply.log"; die "the series does not apply (see above)"; }
+n=${#patches[@]}
+for i in $(seq 1 "$n"); do
+	rev=$(git -C "$lint/tree" rev-parse "HEAD~$((n - i))")
+	git -C "$lint/tree" checkout -q --detach "$rev"
+	subj=$(git -C "$lint/tree" log -1 --format=%s)
+	info "[$i/$n] $subj"
+	if ! TREE=$lint/tree KBUILD=$lint/kbuild "$TOP/scripts/kernel.sh" >"$LOGS/lint-build-$i.log" 2>&1; then
+		tail -n 20 "$LOGS/lint-build-$i.log"
+		say "  FAIL: patch $i does not build (log: ${LOGS#"$TOP"/}/lint-build-$i.log)"
+		fail=1
+	fi
+done
+git -C "$lint/tree" checkout -q series
+[ "$n" -gt 0 ] || say "  (the series has no patches yet: nothing to build)"
+[ "$fail" -eq 0 ] || die "lint found problems (above)"
+info "lint clean: ${#patches[@]} patches pass checkpatch --strict and every prefix builds"

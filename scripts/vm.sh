@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# vm.sh [-i] [-t SECONDS] [-a KCMDLINE] [-l LOG] INITRD
+# Boot the test kernel with INITRD under QEMU/TCG and exit with the status of
+# the VM's job (carried out through isa-debug-exit).
+#   -i  interactive: the serial console is this terminal; no watchdog
+#   -t  watchdog: kill the VM after SECONDS (default 900)
+#   -a  extra kernel command line, e.g. kvm.gmem_in_place_conversion=0
+#   -l  where to keep the whole console log (default build/logs/vm.log)
+# Non-interactive runs print what the job prints, plus kernel warnings; the
+# boot messages and the final dmesg dump stay in the log only.
+. "$(dirname "$0")/lib.sh"
+
+need qemu-system-x86_64 timeout
+interactive='' tmo=900 append='' log=$LOGS/vm.log
+while getopts "it:a:l:" o; do
+	case $o in
+	i) interactive=1 ;;
+	t) tmo=$OPTARG ;;
+	a) append=$OPTARG ;;
+	l) log=$OPTARG ;;
+	*) die "usage: vm.sh [-i] [-t SECONDS] [-a KCMDLINE] [-l LOG] INITRD" ;;
+	esac
+done
+shift $((OPTIND - 1))
+initrd=${1:?usage: vm.sh [-i] [-t SECONDS] [-a KCMDLINE] [-l LOG] INITRD}
+kernel=$KBUILD/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel; run 'make kernel' first"
+[ -f "$initrd" ] || die "no initramfs at $initrd"
+
+# Single-threaded TCG by default: see the README ("Test VM") for why.
+accel=${QEMU_ACCEL:-tcg,thread=single}
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "${VM_CPUS:-2}" -m "${VM_MEM:-4G}"
+	-nodefaults -no-reboot -display none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 loglevel=5 panic=-1 rdinit=/init $append")
+
+if [ -n "$interactive" ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+rc=0
+timeout -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
+	tee "$log" |
+	awk '/^==== vm: dmesg ====/ { quiet = 1 }
+	     /^==== vm: [0-9]/ { show = 1 }
+	     show && !quiet && !/^==== vm:/ { print; fflush() }' || true
+rc=${PIPESTATUS[0]}
+case $rc in
+124|137)
+	die "VM watchdog: the VM did not finish within ${tmo}s and was killed (log: $log)" ;;
+0)
+	tail -n 20 "$log" >&2
+	die "the VM stopped without reporting a status (kernel panic or reset?); log: $log" ;;
+*)
+	if [ $((rc & 1)) -eq 1 ] && [ "$rc" -lt 256 ]; then
+		exit $(((rc - 1) / 2))
+	fi
+	die "qemu failed with exit status $rc; log: $log" ;;
+esac

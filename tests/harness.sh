@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The harness's own tests: KTAP lines "ok N harness: ..." on stdout.
+# Always exits 0; scripts/summary.sh counts the results.
+. "$(dirname "$0")/../scripts/lib.sh"
+set +e
+
+n=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+result() { # result RC DESCRIPTION [DETAIL]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		say "ok $n harness: $2"
+	else
+		say "not ok $n harness: $2${3:+ # $3}"
+	fi
+}
+
+# 1-3. A scratch clone of the work tree: applying patches/ and exporting it
+# again gives patches/ byte for byte; a new commit there is un-exported
+# work that export-check reports and 'make tree' refuses to clobber.
+scratch=$tmp/tree
+if git clone -q --shared --no-checkout "$TREE" "$scratch" 2>"$tmp/err" &&
+	git -C "$scratch" checkout -q -B series "$BASE_TAG" 2>>"$tmp/err" &&
+	TREE=$scratch TREE_DISPOSABLE=1 "$TOP/scripts/tree.sh" >>"$tmp/err" 2>&1 &&
+	TREE=$scratch QUIET=1 "$TOP/scripts/export.sh" "$tmp/patches" 2>>"$tmp/err"; then
+	diff -r "$TOP/patches" "$tmp/patches" >"$tmp/diff"
+	result $? "export round trip: apply patches/ then export gives patches/ unchanged" \
+		"$(head -c 300 "$tmp/diff" | tr '\n' ' ')"
+	echo "/* scratch */" >>"$scratch/Makefile"
+	TREE=$scratch "$TOP/scripts/export-check.sh" >/dev/null 2>&1
+	[ $? -ne 0 ]
+	result $? "export-check fails on uncommitted changes in the work tree"
+	git -C "$scratch" -c user.name=t -c user.email=t@t commit -q -am scratch
+	TREE=$scratch "$TOP/scripts/export-check.sh" >/dev/null 2>&1
+	rc1=$?
+	TREE=$scratch "$TOP/scripts/tree.sh" >"$tmp/out" 2>&1
+	rc2=$?
+	[ $rc1 -ne 0 ] && [ $rc2 -ne 0 ] && grep -q 'not in patches/' "$tmp/out" &&
+		[ "$(git -C "$scratch" log -1 --format=%s)" = scratch ]
+	result $? "un-exported commit: export-check fails and 'make tree' refuses to clobber it"
+else
+	result 1 "export round trip: apply patches/ then export gives patches/ unchanged" \
+		"$(tail -n 3 "$tmp/err" | tr '\n' ' ')"
+fi
+
+# 4. An unknown make target is an error that says so.
+make -s -C "$TOP" no-such-target >"$tmp/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q "unknown target 'no-such-target'" "$tmp/out"
+result $? "an unknown make target fails with a clear message"
+
+# 5. A base version apt does not offer fails and lists what it offers.
+BASE=6.12.0-0-not-a-version "$TOP/scripts/base.sh" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q 'apt offers:.*6\.12' "$tmp/out"
+result $? "BASE=<unknown version> fails and lists the versions apt offers"
+
+# 6. The splat detector flags kernel reports and ignores test output.
+printf '[    1.000000] WARNING: CPU: 0 PID: 1 at virt/kvm/x.c:1 f+0x1/0x2\n[    1.000001] Call Trace:\n' >"$tmp/log"
+"$TOP/scripts/splat.sh" "$tmp/log" >/dev/null
+rc1=$?
+printf 'WARNING: a test said this\n[    1.000000] kvm: loaded\n' >"$tmp/log"
+"$TOP/scripts/splat.sh" "$tmp/log" >/dev/null
+rc2=$?
+[ $rc1 -ne 0 ] && [ $rc2 -eq 0 ]
+result $? "the console check flags a kernel WARNING and ignores userspace text"
+
+# 7. The summary counts passes, failures and skips, and fails on failures.
+printf 'ok 1 a\nnot ok 2 b\nok 3 c # SKIP no\n    ok 1 nested\n' >"$tmp/res"
+out=$("$TOP/scripts/summary.sh" "$tmp/res" 2>&1)
+rc=$?
+[ $rc -ne 0 ] && printf '%s\n' "$out" | grep -qx '1 passed, 1 failed, 1 skipped'
+result $? "the summary counts top-level results and fails when one failed"
+
+# 8. A program run in the VM gets its output and exit status out.
+if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
+	printf '#!/bin/sh\necho "hello from $(uname -r)"\nexit 3\n' >"$tmp/prog.sh"
+	chmod +x "$tmp/prog.sh"
+	"$TOP/scripts/vmrun.sh" "$tmp/prog.sh" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && grep -q '^hello from 6\.12' "$tmp/out"
+	result $? "vm-run prints the program's output and exits with its status" "exit $rc"
+else
+	say "ok $((n += 1)) harness: vm-run exit status # SKIP no kernel built"
+fi
+exit 0
