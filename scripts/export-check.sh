@@ -15,4 +15,11 @@ if ! diff -ru "$TOP/patches" "$tmp/patches" >"$tmp/diff"; then
 	die "patches/ and the work tree ${TREE#"$TOP"/} disagree (diff above: - patches/, + work tree).
   Run 'make export' to write the work tree to patches/, or 'FORCE=1 make tree' to discard it."
 fi
+# Debian's .gitignore hides new files: look for ignored ones too.
+untracked=$(git -C "$TREE" status --porcelain --untracked-files=all --ignored=matching |
+	grep -E '^(\?\?|!!) ' | head -n 10)
+if [ -n "$untracked" ]; then
+	printf '%s\n' "$untracked"
+	die "the work tree has files git does not track (above); 'git add -f' and commit them, or remove them"
+fi
 say "patches/ matches the work tree"

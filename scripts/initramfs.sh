@@ -32,11 +32,15 @@ for spec in "$@"; do
 done
 
 # Shared libraries (and the dynamic loader) of every dynamic program.
-find "$root" -type f -perm -u+x ! -path "$root/bin/busybox" -print0 |
-	xargs -0 -r ldd 2>/dev/null |
-	grep -o '/[^ ]*\.so[^ ]*' | sort -u | while read -r lib; do
-		[ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
-	done
+libs=$(find "$root" -type f -perm -u+x ! -path "$root/bin/busybox" -exec ldd {} \; 2>/dev/null |
+	grep -o '/[^ ]*\.so[^ ]*' | sort -u || true)
+# glibc dlopen()s libgcc_s for pthread_cancel and unwinding; ldd cannot see that.
+case $libs in
+*/libc.so.6*) libs="$libs $(gcc -print-file-name=libgcc_s.so.1 | xargs readlink -f)" ;;
+esac
+for lib in $libs; do
+	[ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"; }
+done
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio -o -0 -H newc -R 0:0 --quiet) >"$out.tmp"

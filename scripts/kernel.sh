@@ -45,4 +45,4 @@ run_step "building kernel (make -j$jobs bzImage)" "$LOGS/kernel-build.log" \
 	"${KMAKE[@]}" -j"$jobs" bzImage
 run_step "installing uAPI headers" "$LOGS/headers.log" \
 	"${KMAKE[@]}" INSTALL_HDR_PATH="$KBUILD/hdr" headers_install
-info "kernel: ${KBUILD#"$TOP"/}/arch/x86/boot/bzImage ($(sed -n 's/.*"\(.*\)".*/\1/p' "$KBUILD/include/config/kernel.release" 2>/dev/null || cat "$KBUILD/include/config/kernel.release"))"
+info "kernel $(cat "$KBUILD/include/config/kernel.release"): ${KBUILD#"$TOP"/}/arch/x86/boot/bzImage"

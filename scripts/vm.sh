@@ -39,13 +39,14 @@ if [ -n "$interactive" ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
-rc=0
+set +e
 timeout -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
 	tee "$log" |
 	awk '/^==== vm: dmesg ====/ { quiet = 1 }
 	     /^==== vm: [0-9]/ { show = 1 }
-	     show && !quiet && !/^==== vm:/ { print; fflush() }' || true
+	     show && !quiet && !/^==== vm:/ { print; fflush() }'
 rc=${PIPESTATUS[0]}
+set -e
 case $rc in
 124|137)
 	die "VM watchdog: the VM did not finish within ${tmo}s and was killed (log: $log)" ;;
