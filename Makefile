@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE DEBUG KCMDLINE
+export BASE DEBUG KCMDLINE KCONFIG_EXTRA
 
 .PHONY: help deps base tree export export-check kernel selftests check run \
 	vm-run shell lint apply-check clean distclean

@@ -17,7 +17,7 @@ if ! diff -ru "$TOP/patches" "$tmp/patches" >"$tmp/diff"; then
 fi
 # Debian's .gitignore hides new files: look for ignored ones too.
 untracked=$(git -C "$TREE" status --porcelain --untracked-files=all --ignored=matching |
-	grep -E '^(\?\?|!!) ' | head -n 10)
+	grep -E '^(\?\?|!!) ' | head -n 10 || true)
 if [ -n "$untracked" ]; then
 	printf '%s\n' "$untracked"
 	die "the work tree has files git does not track (above); 'git add -f' and commit them, or remove them"

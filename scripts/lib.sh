@@ -19,9 +19,16 @@ else
 	# Another 6.12.y: keep its tree and objects apart from the pinned one.
 	VARIANT=$BUILD/alt/$(printf '%s' "$BASE" | tr -c 'A-Za-z0-9.+-' '_')
 fi
+# KCONFIG_EXTRA: one more config fragment (e.g. kernel/no-gmem-mmap.config);
+# its kernel and outputs live apart, named after it.
+flavour=${DEBUG:+-debug}
+if [ -n "${KCONFIG_EXTRA:-}" ]; then
+	KCONFIG_EXTRA=$(realpath "$KCONFIG_EXTRA")
+	flavour=$flavour-$(basename "$KCONFIG_EXTRA" .config)
+fi
 TREE=${TREE:-$VARIANT/tree}
-KBUILD=${KBUILD:-$VARIANT/kbuild${DEBUG:+-debug}}
-OUT=$VARIANT/out${DEBUG:+-debug}
+KBUILD=${KBUILD:-$VARIANT/kbuild$flavour}
+OUT=$VARIANT/out$flavour
 BASE_TAG=base
 
 # The project identity used for every commit and patch of the series.

@@ -24,8 +24,9 @@ if git clone -q --shared --no-checkout "$TREE" "$scratch" 2>"$tmp/err" &&
 	git -C "$scratch" checkout -q -B series "$BASE_TAG" 2>>"$tmp/err" &&
 	TREE=$scratch TREE_DISPOSABLE=1 "$TOP/scripts/tree.sh" >>"$tmp/err" 2>&1 &&
 	TREE=$scratch QUIET=1 "$TOP/scripts/export.sh" "$tmp/patches" 2>>"$tmp/err"; then
-	diff -r "$TOP/patches" "$tmp/patches" >"$tmp/diff"
-	result $? "export round trip: apply patches/ then export gives patches/ unchanged" \
+	diff -r "$TOP/patches" "$tmp/patches" >"$tmp/diff" &&
+		TREE=$scratch "$TOP/scripts/export-check.sh" >>"$tmp/diff" 2>&1
+	result $? "export round trip: apply patches/, export: same patches/, export-check passes" \
 		"$(head -c 300 "$tmp/diff" | tr '\n' ' ')"
 	echo "/* scratch */" >>"$scratch/Makefile"
 	TREE=$scratch "$TOP/scripts/export-check.sh" >/dev/null 2>&1
