@@ -12,7 +12,6 @@ BASE=${BASE:-$PIN_VERSION}
 
 BUILD=$TOP/build
 DL=$BUILD/dl
-LOGS=$BUILD/logs
 if [ "$BASE" = "$PIN_VERSION" ]; then
 	VARIANT=$BUILD
 else
@@ -29,6 +28,7 @@ fi
 TREE=${TREE:-$VARIANT/tree}
 KBUILD=${KBUILD:-$VARIANT/kbuild$flavour}
 OUT=$VARIANT/out$flavour
+LOGS=$BUILD/logs$flavour
 BASE_TAG=base
 
 # The project identity used for every commit and patch of the series.
