@@ -27,7 +27,7 @@ if [ -n "${KCONFIG_EXTRA:-}" ]; then
 fi
 TREE=${TREE:-$VARIANT/tree}
 KBUILD=${KBUILD:-$VARIANT/kbuild$flavour}
-OUT=$VARIANT/out$flavour
+OUT=${OUT:-$VARIANT/out$flavour}
 LOGS=$BUILD/logs$flavour
 BASE_TAG=base
 

@@ -33,13 +33,25 @@ TREE=$lint/tree TREE_DISPOSABLE=1 "$TOP/scripts/tree.sh" >"$LOGS/lint-apply.log"
 	{ cat "$LOGS/lint-apply.log"; die "the series does not apply (see above)"; }
 n=${#patches[@]}
 for i in $(seq 1 "$n"); do
-	rev=$(git -C "$lint/tree" rev-parse "HEAD~$((n - i))")
+	rev=$(git -C "$lint/tree" rev-parse "series~$((n - i))")
 	git -C "$lint/tree" checkout -q --detach "$rev"
 	subj=$(git -C "$lint/tree" log -1 --format=%s)
 	info "[$i/$n] $subj"
-	if ! TREE=$lint/tree KBUILD=$lint/kbuild "$TOP/scripts/kernel.sh" >"$LOGS/lint-build-$i.log" 2>&1; then
-		tail -n 20 "$LOGS/lint-build-$i.log"
-		say "  FAIL: patch $i does not build (log: ${LOGS#"$TOP"/}/lint-build-$i.log)"
+	log=$LOGS/lint-build-$i.log
+	if ! TREE=$lint/tree KBUILD=$lint/kbuild "$TOP/scripts/kernel.sh" >"$log" 2>&1; then
+		tail -n 20 "$log"
+		say "  FAIL: patch $i: the kernel does not build (log: ${log#"$TOP"/})"
+		fail=1
+		continue
+	fi
+	# A patch that touches the KVM selftests must leave them building too.
+	if git -C "$lint/tree" diff --quiet "$rev~1" "$rev" -- tools/testing/selftests/kvm; then
+		continue
+	fi
+	if ! TREE=$lint/tree KBUILD=$lint/kbuild OUT=$lint/out \
+			"$TOP/scripts/selftests.sh" "$TOP/tests/kvm-selftests.list" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		say "  FAIL: patch $i: the KVM selftests do not build (log: ${log#"$TOP"/})"
 		fail=1
 	fi
 done

@@ -58,10 +58,11 @@ static const char *decode_gmem_flags(long val)
 {
 	static char buf[64];
 
-	snprintf(buf, sizeof(buf), "%s%s%s%s",
-		 val & GUEST_MEMFD_FLAG_MMAP ? "MMAP " : "",
-		 val & GUEST_MEMFD_FLAG_INIT_SHARED ? "INIT_SHARED " : "",
-		 val & ~3L ? "(unknown bits) " : "",
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s",
+		 val & GUEST_MEMFD_FLAG_MMAP ? "MMAP" : "",
+		 (val & GUEST_MEMFD_FLAG_MMAP) && (val & ~GUEST_MEMFD_FLAG_MMAP) ? " " : "",
+		 val & GUEST_MEMFD_FLAG_INIT_SHARED ? "INIT_SHARED" : "",
+		 val & ~3L ? " (unknown bits)" : "",
 		 val ? "" : "none");
 	return buf;
 }
