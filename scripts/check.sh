@@ -44,6 +44,11 @@ run_suite() {
 }
 
 run_suite kvm "$list" "${KCMDLINE:-}"
+# With in-place conversion off, the series must behave as upstream does.
+if grep -q gmem_in_place_conversion "$TREE/virt/kvm/kvm_main.c" &&
+	grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
+	run_suite kvm-conversion-off "$list" "kvm.gmem_in_place_conversion=0 ${KCMDLINE:-}"
+fi
 
 info "harness self-tests"
 "$TOP/tests/harness.sh" | tee -a "$results"

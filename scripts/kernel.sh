@@ -45,7 +45,7 @@ missing=$(awk '
 		else
 			grep -qxF "$sym=$val" "$cfg" && continue
 		fi
-		if ! grep -rqsx --include='Kconfig*' "config ${sym#CONFIG_}" "$TREE"; then
+		if ! grep -rqsxE --include='Kconfig*' "(menu)?config ${sym#CONFIG_}" "$TREE"; then
 			echo "note: $sym is not defined in this tree; ignored" >>"$LOGS/kconfig.log"
 			continue
 		fi

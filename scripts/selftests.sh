@@ -8,6 +8,9 @@ list=${1:?usage: selftests.sh LIST}
 hdr=$KBUILD/hdr/include
 [ -d "$hdr/linux" ] || die "no installed uAPI headers at $hdr; run 'make kernel' first"
 dest=$OUT/kvm
+# The KVM selftests' header dependencies are not tracked reliably when
+# single programs are built: start from scratch (ccache keeps it cheap).
+rm -rf "$dest"
 mkdir -p "$dest"
 
 mapfile -t progs < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$list" | awk '{print $2}' | sort -u)
