@@ -3,13 +3,14 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE DEBUG KCMDLINE KCONFIG_EXTRA
+export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS
 
-.PHONY: help deps base tree export export-check kernel selftests check run \
+.PHONY: help deps base tree export export-check kernel selftests check run caps \
 	vm-run shell lint apply-check clean distclean
 
 help:
-	@echo "make run            boot the patched kernel and show what it offers (the main job)"
+	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
+	@echo "make caps           boot the patched kernel and print its guest_memfd capabilities"
 	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
 	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
 	@echo "make shell          interactive shell in the test VM"
@@ -39,6 +40,8 @@ check:
 	@$(S)/check.sh
 run:
 	@$(S)/run.sh
+caps:
+	@$(S)/caps.sh
 vm-run:
 	@if [ -z "$(RUN)" ]; then echo "usage: make vm-run RUN='/abs/path/prog [args]' [KCMDLINE='...']" >&2; exit 2; fi
 	@$(S)/tree.sh --ensure && $(S)/vmrun.sh '$(subst ','\'',$(RUN))'
