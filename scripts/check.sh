@@ -21,7 +21,9 @@ results=$OUT/results.ktap
 run_suite() {
 	local name=$1 list=$2 cmdline=$3 job specs=() p rc=0 log=$LOGS/vm-$1.log
 	job=$OUT/job-$name.sh
-	printf 'ktap-run /kvm/tests.list\n' >"$job"
+	# The conversion race test's length: longer on debug kernels.
+	printf 'export GMEM_RACE_SECONDS=%s\nktap-run /kvm/tests.list\n' \
+		"${GMEM_RACE_SECONDS:-$([ -n "${DEBUG:-}" ] && echo 60 || echo 5)}" >"$job"
 	while read -r p; do
 		specs+=("$OUT/kvm/$p:/kvm/$p")
 	done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$list" | awk '{print $2}')

@@ -13,6 +13,12 @@ reports=$(awk -v pat="$pat" '
 		if (line ~ pat && !(line in seen)) { seen[line] = 1; grab = 40; print "----" }
 		if (grab > 0) { print line; grab--; if (line ~ /---\[ end trace/) grab = 0 }
 	}' "$log")
+# kmemleak's report, printed by the VM's init after the job (debug kernels).
+leaks=$(awk '/^==== vm: kmemleak ====/ { on = 1; next } /^==== vm:/ { on = 0 }
+	on && /unreferenced object/ { n++ } on && n && n <= 3 { print }' "$log")
+[ -z "$leaks" ] || reports="$reports${reports:+
+}---- kmemleak ----
+$leaks"
 if [ -n "$reports" ]; then
 	printf '%s\n' "$reports"
 	exit 1

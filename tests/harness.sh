@@ -64,8 +64,11 @@ rc1=$?
 printf 'WARNING: a test said this\n[    1.000000] kvm: loaded\n' >"$tmp/log"
 "$TOP/scripts/splat.sh" "$tmp/log" >/dev/null
 rc2=$?
-[ $rc1 -ne 0 ] && [ $rc2 -eq 0 ]
-result $? "the console check flags a kernel WARNING and ignores userspace text"
+printf '==== vm: kmemleak ====\nunreferenced object 0xffff888 (size 64):\n==== vm: dmesg ====\n' >"$tmp/log"
+"$TOP/scripts/splat.sh" "$tmp/log" >/dev/null
+rc3=$?
+[ $rc1 -ne 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -ne 0 ]
+result $? "the console check flags a kernel WARNING and a kmemleak report, not userspace text"
 
 # 7. The summary counts passes, failures and skips, and fails on failures.
 printf 'ok 1 a\nnot ok 2 b\nok 3 c # SKIP no\n    ok 1 nested\n' >"$tmp/res"
