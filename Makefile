@@ -12,6 +12,7 @@ help:
 	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
 	@echo "make caps           boot the patched kernel and print its guest_memfd capabilities"
 	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
+	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug)"
 	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
 	@echo "make shell          interactive shell in the test VM"
 	@echo "make tree           make the kernel work tree build/tree (base + series as commits)"
