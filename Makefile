@@ -42,7 +42,7 @@ check:
 run:
 	@$(S)/run.sh
 caps:
-	@$(S)/caps.sh
+	@$(S)/run.sh caps
 vm-run:
 	@if [ -z "$(RUN)" ]; then echo "usage: make vm-run RUN='/abs/path/prog [args]' [KCMDLINE='...']" >&2; exit 2; fi
 	@$(S)/tree.sh --ensure && $(S)/vmrun.sh '$(subst ','\'',$(RUN))'

@@ -48,9 +48,8 @@ run_suite() {
 # The demo VMM joins the first suite, when the kernel has what it shows.
 demo_list=$list
 if grep -q KVM_SET_MEMORY_ATTRIBUTES2 "$KBUILD/hdr/include/linux/kvm.h"; then
-	gcc -O2 -Wall -Wextra -Werror -isystem "$KBUILD/hdr/include" \
-		-o "$OUT/kvm/gmem-demo" "$TOP/tools/demo/gmem-demo.c" ||
-		die "could not build tools/demo/gmem-demo.c"
+	"$TOP/scripts/tools.sh" gmem-demo
+	cp "$OUT/gmem-demo" "$OUT/kvm/gmem-demo"
 	demo_list=$OUT/kvm-with-demo.list
 	{ cat "$list"; printf '120 gmem-demo --quiet\n'; } >"$demo_list"
 fi

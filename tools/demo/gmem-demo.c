@@ -40,18 +40,22 @@
 enum { PORT_READ = 0x10, PORT_PRIVATE = 0x11, PORT_SECRET = 0x12, PORT_SHARED = 0x13 };
 
 /*
- * The guest, 16-bit real mode, at CODE_GPA.  32-bit operands (0x66) load
- * the hypercall registers: eax = KVM_HC_MAP_GPA_RANGE, ebx = gpa,
- * ecx = pages, edx = attributes.
+ * KVM_HC_MAP_GPA_RANGE for the data page, in 16-bit code: 32-bit operands
+ * (0x66) load eax = KVM_HC_MAP_GPA_RANGE, ebx = gpa, ecx = pages and
+ * edx = attributes, then VMMCALL.
  */
+#define MAP_DATA_PAGE(attrs)						\
+	0x66, 0xb8, KVM_HC_MAP_GPA_RANGE, 0, 0, 0,	/* mov eax, 12  */ \
+	0x66, 0xbb, 0x00, 0x20, 0, 0,		/* mov ebx, 0x2000      */ \
+	0x66, 0xb9, 1, 0, 0, 0,			/* mov ecx, 1           */ \
+	0x66, 0xba, (attrs), 0, 0, 0,		/* mov edx, attrs       */ \
+	0x0f, 0x01, 0xd9			/* vmmcall              */
+
+/* The guest, 16-bit real mode, at CODE_GPA. */
 static const uint8_t guest_code[] = {
 	0xa0, 0x00, 0x20,			/* mov al, [0x2000]       */
 	0xe6, PORT_READ,			/* out PORT_READ, al      */
-	0x66, 0xb8, 12, 0, 0, 0,		/* mov eax, 12            */
-	0x66, 0xbb, 0x00, 0x20, 0, 0,		/* mov ebx, 0x2000        */
-	0x66, 0xb9, 1, 0, 0, 0,			/* mov ecx, 1             */
-	0x66, 0xba, KVM_MAP_GPA_RANGE_ENCRYPTED, 0, 0, 0, /* mov edx, private */
-	0x0f, 0x01, 0xd9,			/* vmmcall                */
+	MAP_DATA_PAGE(KVM_MAP_GPA_RANGE_ENCRYPTED),
 	0xe6, PORT_PRIVATE,			/* out PORT_PRIVATE, al   */
 	0xbe, 0x80, 0x80,			/* mov si, 0x8080: secret */
 	0xbf, 0x00, 0x20,			/* mov di, 0x2000         */
@@ -59,11 +63,7 @@ static const uint8_t guest_code[] = {
 	0xfc,					/* cld                    */
 	0xf3, 0xa4,				/* rep movsb              */
 	0xe6, PORT_SECRET,			/* out PORT_SECRET, al    */
-	0x66, 0xb8, 12, 0, 0, 0,		/* mov eax, 12            */
-	0x66, 0xbb, 0x00, 0x20, 0, 0,		/* mov ebx, 0x2000        */
-	0x66, 0xb9, 1, 0, 0, 0,			/* mov ecx, 1             */
-	0x66, 0xba, KVM_MAP_GPA_RANGE_DECRYPTED, 0, 0, 0, /* mov edx, shared */
-	0x0f, 0x01, 0xd9,			/* vmmcall                */
+	MAP_DATA_PAGE(KVM_MAP_GPA_RANGE_DECRYPTED),
 	0xe6, PORT_SHARED,			/* out PORT_SHARED, al    */
 	0xf4,					/* hlt                    */
 };
