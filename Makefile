@@ -3,16 +3,18 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS
+export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS
 
 .PHONY: help deps base tree export export-check kernel selftests check run caps \
-	vm-run shell lint apply-check clean distclean
+	vm-run shell lint apply-check bench check-regress clean distclean
 
 help:
 	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
 	@echo "make caps           boot the patched kernel and print its guest_memfd capabilities"
 	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
 	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug)"
+	@echo "make check-regress  the whole x86 KVM selftest suite on stock 6.12 and the series (off, param 0/1): regression table"
+	@echo "make bench          conversion and fault-path benchmark: table, build/bench/results.json, plot"
 	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
 	@echo "make shell          interactive shell in the test VM"
 	@echo "make tree           make the kernel work tree build/tree (base + series as commits)"
@@ -43,6 +45,10 @@ run:
 	@$(S)/run.sh
 caps:
 	@$(S)/run.sh caps
+check-regress:
+	@$(S)/regress.sh
+bench:
+	@$(S)/bench.sh
 vm-run:
 	@if [ -z "$(RUN)" ]; then echo "usage: make vm-run RUN='/abs/path/prog [args]' [KCMDLINE='...']" >&2; exit 2; fi
 	@$(S)/tree.sh --ensure && $(S)/vmrun.sh '$(subst ','\'',$(RUN))'

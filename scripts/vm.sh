@@ -39,10 +39,16 @@ if [ -n "$interactive" ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
+# mawk (Debian's awk) reads a pipe in blocks: make it pass lines on as
+# they come, so that long jobs show their progress.
+awk=(awk)
+if awk -W version 2>&1 | grep -q mawk; then
+	awk=(awk -W interactive)
+fi
 set +e
 timeout -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
 	tee "$log" |
-	awk '/^==== vm: dmesg ====/ { quiet = 1 }
+	"${awk[@]}" '/^==== vm: dmesg ====/ { quiet = 1 }
 	     /^==== vm: [0-9]/ { show = 1 }
 	     show && !quiet && !/^==== vm:/ { print; fflush() }'
 rc=${PIPESTATUS[0]}

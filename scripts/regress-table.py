@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""regress-table.py DIR COLUMN...: the per-test table of make check-regress.
+
+Reads DIR/COLUMN.log (a VM console log of ktap-run) for each column, the
+first being the reference (stock). A regression is a test that passes in
+the reference and does not pass in another column. Writes DIR/table.txt
+(also printed): only the rows where the columns differ or the reference
+does not pass, then the totals. Exit status 1 if there is a regression.
+"""
+import re
+import sys
+
+START = re.compile(r"^# (\d+)/(\d+) (\S+)")
+RESULT = re.compile(r"^(not )?ok (\d+) (\S+)(?: # (.*))?$")
+
+
+def read(path):
+    """{test: (status, detail, last output lines)} from one console log."""
+    tests, out = {}, []
+    try:
+        log = open(path, errors="replace")
+    except OSError:
+        return None
+    with log:
+        for line in log:
+            line = line.rstrip("\n")
+            if START.match(line):
+                out = []
+            elif line.startswith("    "):
+                out.append(line.strip())
+            elif m := RESULT.match(line):
+                notok, _, name, directive = m.groups()
+                directive = directive or ""
+                if notok:
+                    status = "TIMEOUT" if "TIMEOUT" in directive else "FAIL"
+                elif "SKIP" in directive:
+                    status = "SKIP"
+                else:
+                    status = "PASS"
+                tests[name] = (status, directive, out)
+    return tests
+
+
+def reason(out):
+    """The line of a test's output that best says why it did not pass."""
+    keys = ("Assertion", "SKIP", "skip", "not supported", "Failed", "failed",
+            "error", "Error", "Illegal", "Unhandled")
+    for line in out:
+        if any(k in line for k in keys) and "====" not in line:
+            return line[:110]
+    return out[-1][:110] if out else "(no output)"
+
+
+def main():
+    outdir, cols = sys.argv[1], sys.argv[2:]
+    logs = {c: read(f"{outdir}/{c}.log") for c in cols}
+    missing = [c for c in cols if logs[c] is None]
+    ref = cols[0]
+    names = sorted(set().union(*(t.keys() for t in logs.values() if t)))
+    width = max([len(n) for n in names] + [10])
+    lines = [f"{'test':{width}} " + " ".join(f"{c:>12}" for c in cols)]
+    regressions, not_on_stock = [], []
+    for name in names:
+        row = [logs[c].get(name, ("-",))[0] if logs[c] else "-" for c in cols]
+        base = row[0]
+        if base == "PASS":
+            bad = [c for c, s in zip(cols[1:], row[1:]) if s != "PASS"]
+            regressions += [(name, c) for c in bad]
+        elif name in logs[ref]:
+            not_on_stock.append((name, base, reason(logs[ref][name][2])))
+        if len(set(row)) > 1 or base != "PASS":
+            mark = "  <- REGRESSION" if base == "PASS" and len(set(row)) > 1 else ""
+            lines.append(f"{name:{width}} " + " ".join(f"{s:>12}" for s in row) + mark)
+    lines.append("")
+    for c in cols:
+        t = logs[c] or {}
+        counts = {s: sum(1 for v in t.values() if v[0] == s)
+                  for s in ("PASS", "FAIL", "TIMEOUT", "SKIP")}
+        lines.append(f"{c:>13}: {len(t)} run, {counts['PASS']} passed, {counts['FAIL']} failed, "
+                     f"{counts['TIMEOUT']} timed out, {counts['SKIP']} skipped")
+    lines.append(f"(rows: tests that differ between columns or do not pass on {ref}; "
+                 f"{len(names)} tests in all)")
+    if not_on_stock:
+        lines += ["", f"not passing on {ref} (TCG, emulated SVM), with the reason it gave:"]
+        lines += [f"  {n:{width}} {s:8} {r}" for n, s, r in not_on_stock]
+    lines.append("")
+    if missing:
+        lines.append("missing logs: " + ", ".join(missing))
+    if regressions:
+        lines.append(f"{len(regressions)} REGRESSION(S): " +
+                     ", ".join(f"{n} ({c})" for n, c in regressions))
+    else:
+        lines.append(f"no regressions: every test that passes on {ref} passes in "
+                     + ", ".join(cols[1:]))
+    text = "\n".join(lines) + "\n"
+    with open(f"{outdir}/table.txt", "w") as f:
+        f.write(text)
+    print(text, end="")
+    return 1 if regressions or missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gmem-bench: what in-place conversion of guest_memfd costs, and what it
+ * saves, measured inside the patched kernel (make bench).
+ *
+ * It runs the parts the booted kernel offers:
+ *  - with in-place conversion (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES):
+ *    P1 in place, P2 conversion cost vs size and fragmentation, P3 host
+ *    first-touch faults, P4 guest fault-in, P5 state bytes per range;
+ *  - with VM-level private attributes (kvm.gmem_in_place_conversion=0):
+ *    P1 the copy path 6.12 offers, P3 again (to compare the two boots),
+ *    P4 for guest_memfd as 6.12 uses it, P5 for the VM-level xarray.
+ *
+ * Every measurement is repeated (-r, default 5) and printed as one line
+ * "RESULT <name> <unit> <value per repetition...>" for scripts/bench.sh,
+ * which pairs the two boots' numbers into ratios, plus a readable summary.
+ * Under TCG absolute times are emulation times: compare ratios only.
+ *
+ * Built against the KVM selftests library (guest code, page tables,
+ * ucalls) of the kernel tree; see scripts/bench.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/sizes.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+#define PG		4096UL
+#define PRIVATE		KVM_MEMORY_ATTRIBUTE_PRIVATE
+#define SHARED		0
+#define MAX_REPS	50
+
+/* Guest physical (= guest virtual) layout of the benchmark VMs. */
+#define GPA_A		(1UL << 32)	/* 4 GiB: the data, or the shared buffer */
+#define GPA_B		(GPA_A + SZ_1G)	/* the private destination of the copy */
+#define SLOT_A		10
+#define SLOT_B		11
+
+static int reps = 5;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One measurement: a value per repetition, for the host, and a summary. */
+static void result(const char *name, const char *unit, const double *v, int n)
+{
+	double s[MAX_REPS];
+	int i;
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	printf("RESULT %s %s", name, unit);
+	for (i = 0; i < n; i++)
+		printf(" %.6g", v[i]);
+	printf("\n");
+	printf("  %-44s %12.4g %-8s (min %.4g, max %.4g)\n", name,
+	       n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2, unit,
+	       s[0], s[n - 1]);
+	fflush(stdout);
+}
+
+static void progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("... ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+}
+
+static const char *size_str(uint64_t size)
+{
+	static char buf[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (size >= SZ_1G)
+		snprintf(buf[i], sizeof(buf[i]), "%luG", size / SZ_1G);
+	else if (size >= SZ_1M)
+		snprintf(buf[i], sizeof(buf[i]), "%luM", size / SZ_1M);
+	else
+		snprintf(buf[i], sizeof(buf[i]), "%luK", size / SZ_1K);
+	return buf[i];
+}
+
+static void convert(int fd, uint64_t offset, uint64_t size, uint64_t attrs)
+{
+	uint64_t error_offset = 0;
+	int r;
+
+	r = __gmem_set_memory_attributes(fd, offset, size, attrs, &error_offset);
+	TEST_ASSERT(!r, "converting [%#lx, +%#lx) to %s: %s (error_offset %#lx)",
+		    offset, size, attrs ? "private" : "shared", strerror(errno),
+		    error_offset);
+}
+
+/* Time one conversion. */
+static uint64_t timed_convert(int fd, uint64_t offset, uint64_t size,
+			      uint64_t attrs)
+{
+	uint64_t t = now_ns();
+
+	convert(fd, offset, size, attrs);
+	return now_ns() - t;
+}
+
+static void populate(void *mem, uint64_t size)
+{
+	TEST_ASSERT(!madvise(mem, size, MADV_POPULATE_WRITE),
+		    "MADV_POPULATE_WRITE: %s", strerror(errno));
+}
+
+static void punch(int fd, uint64_t offset, uint64_t size)
+{
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       offset, size),
+		    "punching a hole: %s", strerror(errno));
+}
+
+static void *map_shared(int fd, uint64_t size)
+{
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	TEST_ASSERT(mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	return mem;
+}
+
+/* Every page starts with its own index, so lost or moved data shows. */
+static void fill(uint8_t *mem, uint64_t size, uint64_t salt)
+{
+	uint64_t i;
+
+	for (i = 0; i < size / PG; i++)
+		*(uint64_t *)(mem + i * PG) = i ^ salt;
+}
+
+static void verify(const uint8_t *mem, uint64_t size, uint64_t salt)
+{
+	uint64_t i;
+
+	for (i = 0; i < size / PG; i++)
+		TEST_ASSERT(*(uint64_t *)(mem + i * PG) == (i ^ salt),
+			    "page %lu lost its contents", i);
+}
+
+/* The guest: one operation per run, parameters in these globals. */
+enum { OP_READ, OP_WRITE, OP_COPY };
+static uint64_t g_op, g_src, g_dst, g_len;
+
+static void guest_code(void)
+{
+	for (;;) {
+		uint64_t src = READ_ONCE(g_src), dst = READ_ONCE(g_dst);
+		uint64_t len = READ_ONCE(g_len), p, n = len / 8;
+
+		switch (READ_ONCE(g_op)) {
+		case OP_READ:
+			for (p = dst; p < dst + len; p += PG)
+				(void)READ_ONCE(*(uint64_t *)p);
+			break;
+		case OP_WRITE:
+			for (p = dst; p < dst + len; p += PG)
+				WRITE_ONCE(*(uint64_t *)p, p);
+			break;
+		case OP_COPY:
+			asm volatile("rep movsq"
+				     : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+			break;
+		}
+		GUEST_SYNC(0);
+	}
+}
+
+/* Run one guest operation; returns how long the vCPU took. */
+static uint64_t guest_run(struct kvm_vcpu *vcpu, uint64_t op, uint64_t src,
+			  uint64_t dst, uint64_t len)
+{
+	struct kvm_vm *vm = vcpu->vm;
+	struct ucall uc;
+	uint64_t t;
+
+	g_op = op;
+	g_src = src;
+	g_dst = dst;
+	g_len = len;
+	sync_global_to_guest(vm, g_op);
+	sync_global_to_guest(vm, g_src);
+	sync_global_to_guest(vm, g_dst);
+	sync_global_to_guest(vm, g_len);
+
+	t = now_ns();
+	vcpu_run(vcpu);
+	t = now_ns() - t;
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+	default:
+		TEST_FAIL("guest: unexpected exit %s",
+			  exit_reason_str(vcpu->run->exit_reason));
+	}
+	return t;
+}
+
+/* A VM with one vCPU and room for page tables mapping @mapped bytes. */
+static struct kvm_vm *create_vm(unsigned long type, uint64_t mapped,
+				struct kvm_vcpu **vcpu)
+{
+	const struct vm_shape shape = { .mode = VM_MODE_DEFAULT, .type = type };
+
+	return __vm_create_shape_with_one_vcpu(shape, vcpu,
+					       mapped / PG / 256 + 64,
+					       guest_code);
+}
+
+static bool have_type(unsigned long type)
+{
+	return kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(type);
+}
+
+/* What the booted kernel offers for software-protected VMs. */
+static bool sw_has_inplace(void)
+{
+	return kvm_check_cap(KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES) & PRIVATE;
+}
+
+static bool sw_has_vm_attributes(void)
+{
+	struct kvm_vm *vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);
+	bool r = vm_check_cap(vm, KVM_CAP_MEMORY_ATTRIBUTES) & PRIVATE;
+
+	kvm_vm_free(vm);
+	return r;
+}
+
+/* Sizes of P1/P2: 4 KiB, 16 KiB, ... (powers of 4). */
+static uint64_t next_size(uint64_t size)
+{
+	return size * 4;
+}
+
+/* Repeat small operations so one sample is not a handful of microseconds. */
+static int inner_loops(uint64_t size)
+{
+	return size >= SZ_4M ? 1 : size >= SZ_256K ? 4 : 16;
+}
+
+/*
+ * P1, in place: the data sits in a guest_memfd the host has mapped and the
+ * guest has faulted in; converting it is one ioctl each way.  Also timed:
+ * re-faulting everything afterwards (guest after ->private, host after
+ * ->shared), which the copy path gets for free with its copies.
+ */
+static void p1_inplace(uint64_t max)
+{
+	double to_priv[MAX_REPS], to_shared[MAX_REPS], round[MAX_REPS];
+	double refault[MAX_REPS];
+	struct kvm_vcpu *vcpu;
+	uint64_t size, t_gst, t_host;
+	char name[64];
+	struct kvm_vm *vm;
+	uint8_t *mem;
+	int fd, r, i, n;
+
+	vm = create_vm(KVM_X86_SW_PROTECTED_VM, max, &vcpu);
+	fd = vm_create_guest_memfd(vm, max, GUEST_MEMFD_FLAG_MMAP |
+				   GUEST_MEMFD_FLAG_INIT_SHARED);
+	mem = map_shared(fd, max);
+	vm_set_user_memory_region2(vm, SLOT_A, KVM_MEM_GUEST_MEMFD, GPA_A, max,
+				   NULL, fd, 0);
+	virt_map(vm, GPA_A, GPA_A, max / PG);
+
+	for (size = PG; size <= max; size = next_size(size)) {
+		n = inner_loops(size);
+		progress("P1 in place: %s shared -> private -> shared, %d x %d",
+			 size_str(size), reps, n);
+		fill(mem, size, size);
+		for (r = 0; r < reps; r++) {
+			uint64_t tp = 0, ts = 0;
+
+			t_gst = t_host = 0;
+			for (i = 0; i < n; i++) {
+				populate(mem, size);
+				tp += timed_convert(fd, 0, size, PRIVATE);
+				t_gst += guest_run(vcpu, OP_READ, 0, GPA_A, size);
+				ts += timed_convert(fd, 0, size, SHARED);
+				t_host -= now_ns();
+				populate(mem, size);
+				t_host += now_ns();
+			}
+			verify(mem, size, size);
+			to_priv[r] = tp / 1e3 / n;
+			to_shared[r] = ts / 1e3 / n;
+			round[r] = (tp + ts) / 1e3 / n;
+			refault[r] = (tp + ts + t_gst + t_host) / 1e3 / n;
+		}
+		snprintf(name, sizeof(name), "p1.inplace.round.%lu", size);
+		result(name, "us", round, reps);
+		snprintf(name, sizeof(name), "p1.inplace.refault.%lu", size);
+		result(name, "us", refault, reps);
+		if (size == max) {
+			result("p1.inplace.to_private", "us", to_priv, reps);
+			result("p1.inplace.to_shared", "us", to_shared, reps);
+		}
+	}
+	munmap(mem, max);
+	close(fd);
+	kvm_vm_free(vm);
+}
+
+/*
+ * P1, the 6.12 way: the data sits in a shared memfd (GPA_A); private memory
+ * is a separate guest_memfd behind the same memslot as ordinary memory
+ * (GPA_B), private by VM-level KVM_SET_MEMORY_ATTRIBUTES.  Moving the data
+ * in: make B private, the guest copies A -> B, the host punches A's now
+ * unused backing.  Out: the guest copies B -> A, B becomes shared again,
+ * its private backing is punched.
+ */
+static void p1_copy(uint64_t max)
+{
+	double round[MAX_REPS], guest[MAX_REPS];
+	struct kvm_vcpu *vcpu;
+	uint64_t size, t, tg;
+	int memfd, gmem, r, i, n;
+	uint8_t *a, *b_shared;
+	struct kvm_vm *vm;
+	char name[64];
+
+	vm = create_vm(KVM_X86_SW_PROTECTED_VM, 2 * max, &vcpu);
+	memfd = memfd_create("bench-shared", 0);
+	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, max), "memfd: %s",
+		    strerror(errno));
+	a = map_shared(memfd, max);
+	gmem = vm_create_guest_memfd(vm, max, 0);
+	/* B's shared half: never touched, as the guest keeps B private. */
+	b_shared = mmap(NULL, max, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(b_shared != MAP_FAILED, "mmap: %s", strerror(errno));
+	vm_set_user_memory_region2(vm, SLOT_A, 0, GPA_A, max, a, -1, 0);
+	vm_set_user_memory_region2(vm, SLOT_B, KVM_MEM_GUEST_MEMFD, GPA_B, max,
+				   b_shared, gmem, 0);
+	virt_map(vm, GPA_A, GPA_A, max / PG);
+	virt_map(vm, GPA_B, GPA_B, max / PG);
+
+	for (size = PG; size <= max; size = next_size(size)) {
+		n = inner_loops(size);
+		progress("P1 copy: %s shared -> private -> shared, %d x %d",
+			 size_str(size), reps, n);
+		fill(a, size, size);
+		for (r = 0; r < reps; r++) {
+			t = tg = 0;
+			for (i = 0; i < n; i++) {
+				t -= now_ns();
+				vm_mem_set_private(vm, GPA_B, size);
+				tg += guest_run(vcpu, OP_COPY, GPA_A, GPA_B, size);
+				punch(memfd, 0, size);
+
+				tg += guest_run(vcpu, OP_COPY, GPA_B, GPA_A, size);
+				vm_mem_set_shared(vm, GPA_B, size);
+				punch(gmem, 0, size);
+				t += now_ns();
+			}
+			verify(a, size, size);
+			round[r] = t / 1e3 / n;
+			guest[r] = tg / 1e3 / n;
+		}
+		snprintf(name, sizeof(name), "p1.copy.round.%lu", size);
+		result(name, "us", round, reps);
+		if (size == max)
+			result("p1.copy.guest_copy", "us", guest, reps);
+	}
+	munmap(b_shared, max);
+	munmap(a, max);
+	close(gmem);
+	close(memfd);
+	kvm_vm_free(vm);
+}
+
+/*
+ * P2: conversion cost against size, for populated ranges (allocated and
+ * mapped by the host) and never-allocated ones, and against fragmentation
+ * of the state (alternating pages) over 64 MiB.
+ */
+static void p2_sizes(uint64_t max)
+{
+	double v[MAX_REPS], per_page[MAX_REPS];
+	uint64_t size, t, frag = SZ_64M, p;
+	char name[64];
+	struct kvm_vm *vm;
+	uint8_t *mem;
+	int fd, r, i, n;
+
+	vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);
+	fd = vm_create_guest_memfd(vm, max, GUEST_MEMFD_FLAG_MMAP |
+				   GUEST_MEMFD_FLAG_INIT_SHARED);
+	mem = map_shared(fd, max);
+	/* Bound, so that every conversion also goes through KVM's zapping. */
+	vm_set_user_memory_region2(vm, SLOT_A, KVM_MEM_GUEST_MEMFD, GPA_A, max,
+				   NULL, fd, 0);
+
+	for (size = PG; size <= max; size = next_size(size)) {
+		n = inner_loops(size);
+		progress("P2 populated: %s, %d x %d", size_str(size), reps, n);
+		for (r = 0; r < reps; r++) {
+			t = 0;
+			for (i = 0; i < n; i++) {
+				populate(mem, size);
+				t += timed_convert(fd, 0, size, PRIVATE);
+				t += timed_convert(fd, 0, size, SHARED);
+			}
+			v[r] = t / 1e3 / n;
+			per_page[r] = t / (double)n / (size / PG);
+		}
+		snprintf(name, sizeof(name), "p2.populated.%lu", size);
+		result(name, "us", v, reps);
+		snprintf(name, sizeof(name), "p2.populated_per_page.%lu", size);
+		result(name, "ns", per_page, reps);
+	}
+
+	/*
+	 * Freed but still mapped, the range keeps the host's page tables,
+	 * which unmapping walks entry by entry (the kernel's zap, not ours).
+	 */
+	punch(fd, 0, max);
+	progress("P2 punched, still mapped: %s, %d x", size_str(max), reps);
+	for (r = 0; r < reps; r++) {
+		v[r] = timed_convert(fd, 0, max, PRIVATE) / 1e3;
+		v[r] += timed_convert(fd, 0, max, SHARED) / 1e3;
+	}
+	snprintf(name, sizeof(name), "p2.punched_mapped.%lu", max);
+	result(name, "us", v, reps);
+
+	/* Never allocated, never mapped: what a VMM has before first use. */
+	munmap(mem, max);
+	for (size = PG; size <= max; size = next_size(size)) {
+		n = inner_loops(size);
+		progress("P2 never allocated or mapped: %s, %d x %d", size_str(size), reps, n);
+		for (r = 0; r < reps; r++) {
+			t = 0;
+			for (i = 0; i < n; i++) {
+				t += timed_convert(fd, 0, size, PRIVATE);
+				t += timed_convert(fd, 0, size, SHARED);
+			}
+			v[r] = t / 1e3 / n;
+		}
+		snprintf(name, sizeof(name), "p2.unallocated.%lu", size);
+		result(name, "us", v, reps);
+	}
+
+	/* The state of 64 MiB as 16384 ranges, turned into one. */
+	mem = map_shared(fd, max);
+	progress("P2 fragmented: %s of alternating pages -> shared, %d x", size_str(frag), reps);
+	for (r = 0; r < reps; r++) {
+		populate(mem, frag);
+		for (p = 0; p < frag; p += 2 * PG)
+			convert(fd, p, PG, PRIVATE);
+		v[r] = timed_convert(fd, 0, frag, SHARED) / 1e3;
+	}
+	result("p2.fragmented_to_shared.67108864", "us", v, reps);
+	for (r = 0; r < reps; r++) {
+		populate(mem, frag);
+		convert(fd, 0, frag, PRIVATE);
+		v[r] = timed_convert(fd, 0, frag, SHARED) / 1e3;
+	}
+	result("p2.uniform_to_shared.67108864", "us", v, reps);
+
+	munmap(mem, max);
+	close(fd);
+	kvm_vm_free(vm);
+}
+
+/*
+ * P3: host first-touch faults per second, a guest_memfd mapping against a
+ * memfd (shmem) mapping of the same size, alternating which goes first.
+ */
+static void p3_host_faults(unsigned long type, uint64_t size)
+{
+	double gm[MAX_REPS], mf[MAX_REPS];
+	uint64_t flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
+	int fds[2], r, k;
+	struct kvm_vm *vm;
+
+	progress("P3 host first-touch faults: %s guest_memfd vs memfd, %d x",
+		 size_str(size), reps);
+	vm = vm_create_barebones_type(type);
+	fds[0] = vm_create_guest_memfd(vm, size, flags);
+	fds[1] = memfd_create("bench-p3", 0);
+	TEST_ASSERT(fds[1] >= 0 && !ftruncate(fds[1], size), "memfd: %s",
+		    strerror(errno));
+
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < 2; k++) {
+			int which = (r + k) % 2;
+			uint8_t *mem = map_shared(fds[which], size);
+			uint64_t t = now_ns(), p;
+
+			for (p = 0; p < size; p += PG)
+				WRITE_ONCE(mem[p], 1);
+			t = now_ns() - t;
+			(which ? mf : gm)[r] = (size / PG) / (t / 1e9);
+			munmap(mem, size);
+			punch(fds[which], 0, size);
+		}
+	}
+	result("p3.gmem", "faults/s", gm, reps);
+	result("p3.memfd", "faults/s", mf, reps);
+	close(fds[1]);
+	close(fds[0]);
+	kvm_vm_free(vm);
+}
+
+/*
+ * P4 backings: anonymous memory; a guest_memfd in a gmem-only memslot,
+ * shared or private (in-place conversion on); or, as 6.12 has it, a
+ * private guest_memfd beside anonymous memory, private by VM attributes.
+ */
+enum { B_ANON, B_GMEM_SHARED, B_GMEM_PRIVATE, B_GMEM_612, NR_BACKINGS };
+static const char * const backing_name[] = {
+	"anon", "gmem_shared", "gmem_private", "gmem_612",
+};
+
+static struct kvm_vm *p4_vm(int backing, uint64_t size, struct kvm_vcpu **vcpu,
+			    int *fd, void **anon)
+{
+	struct kvm_vm *vm = create_vm(KVM_X86_SW_PROTECTED_VM, size, vcpu);
+
+	*fd = -1;
+	*anon = NULL;
+	if (backing == B_ANON || backing == B_GMEM_612) {
+		*anon = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		TEST_ASSERT(*anon != MAP_FAILED, "mmap: %s", strerror(errno));
+		/* 4 KiB pages, like guest_memfd's. */
+		madvise(*anon, size, MADV_NOHUGEPAGE);
+	}
+	if (backing == B_ANON) {
+		vm_set_user_memory_region2(vm, SLOT_A, 0, GPA_A, size, *anon,
+					   -1, 0);
+	} else if (backing == B_GMEM_612) {
+		*fd = vm_create_guest_memfd(vm, size, 0);
+		vm_set_user_memory_region2(vm, SLOT_A, KVM_MEM_GUEST_MEMFD,
+					   GPA_A, size, *anon, *fd, 0);
+		vm_mem_set_private(vm, GPA_A, size);
+	} else {
+		*fd = vm_create_guest_memfd(vm, size, GUEST_MEMFD_FLAG_MMAP |
+					    (backing == B_GMEM_SHARED ?
+					     GUEST_MEMFD_FLAG_INIT_SHARED : 0));
+		vm_set_user_memory_region2(vm, SLOT_A, KVM_MEM_GUEST_MEMFD,
+					   GPA_A, size, NULL, *fd, 0);
+	}
+	virt_map(vm, GPA_A, GPA_A, size / PG);
+	return vm;
+}
+
+static uint64_t pre_fault(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t size)
+{
+	struct kvm_pre_fault_memory range = { .gpa = gpa, .size = size };
+	uint64_t t = now_ns();
+	int ret;
+
+	while (range.size) {
+		ret = __vcpu_ioctl(vcpu, KVM_PRE_FAULT_MEMORY, &range);
+		TEST_ASSERT(!ret || errno == EINTR || errno == EAGAIN,
+			    "KVM_PRE_FAULT_MEMORY: %s", strerror(errno));
+	}
+	return now_ns() - t;
+}
+
+/*
+ * P4: the guest faulting in memory from a gmem-only memslot against an
+ * anonymous-memory memslot: KVM_PRE_FAULT_MEMORY, and a vCPU writing every
+ * page.  Each sample starts from a new VM and unallocated memory.
+ */
+static void p4_guest_faults(uint64_t size, bool inplace)
+{
+	static const int with_inplace[] = { B_ANON, B_GMEM_SHARED, B_GMEM_PRIVATE };
+	static const int without[] = { B_ANON, B_GMEM_612 };
+	const int *backings = inplace ? with_inplace : without;
+	int nr = inplace ? ARRAY_SIZE(with_inplace) : ARRAY_SIZE(without);
+	double pf[NR_BACKINGS][MAX_REPS], touch[NR_BACKINGS][MAX_REPS];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	char name[64];
+	void *anon;
+	int r, k, b, fd;
+
+	progress("P4 guest fault-in: %s anonymous vs guest_memfd, %d x",
+		 size_str(size), reps);
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < nr; k++) {
+			b = backings[(r + k) % nr];
+
+			vm = p4_vm(b, size, &vcpu, &fd, &anon);
+			pf[b][r] = (size / PG) / (pre_fault(vcpu, GPA_A, size) / 1e9);
+			kvm_vm_free(vm);
+			if (anon)
+				munmap(anon, size);
+			if (fd >= 0)
+				close(fd);
+
+			vm = p4_vm(b, size, &vcpu, &fd, &anon);
+			touch[b][r] = (size / PG) /
+				      (guest_run(vcpu, OP_WRITE, 0, GPA_A, size) / 1e9);
+			kvm_vm_free(vm);
+			if (anon)
+				munmap(anon, size);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	for (k = 0; k < nr; k++) {
+		b = backings[k];
+		snprintf(name, sizeof(name), "p4.prefault.%s", backing_name[b]);
+		result(name, "pages/s", pf[b], reps);
+		snprintf(name, sizeof(name), "p4.vcpu.%s", backing_name[b]);
+		result(name, "pages/s", touch[b], reps);
+	}
+}
+
+static long slab_unreclaimable_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	TEST_ASSERT(f, "/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * P5: kernel memory that tracks state, per distinct range, in the worst
+ * case: alternating pages over 1 GiB (262144 ranges).  Measured as the
+ * growth of unreclaimable slab (/proc/meminfo), after RCU has freed the
+ * nodes replaced on the way.  For the guest_memfd's maple tree, or, in a
+ * boot with in-place conversion off, for the VM-level attribute xarray.
+ */
+static void p5_state_bytes(bool vm_level)
+{
+	uint64_t size = SZ_1G, p, ranges = size / PG;
+	double v[MAX_REPS];
+	long before, after;
+	struct kvm_vm *vm;
+	int fd = -1, r;
+
+	progress("P5 state bytes per range: %s alternating pages, %s, %d x",
+		 size_str(size), vm_level ? "VM-level xarray" : "guest_memfd", reps);
+	for (r = 0; r < reps; r++) {
+		vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);
+		if (!vm_level)
+			fd = vm_create_guest_memfd(vm, size, GUEST_MEMFD_FLAG_MMAP |
+						   GUEST_MEMFD_FLAG_INIT_SHARED);
+		usleep(200000);
+		before = slab_unreclaimable_kb();
+		for (p = 0; p < size; p += 2 * PG) {
+			if (vm_level)
+				vm_mem_set_private(vm, GPA_A + p, PG);
+			else
+				convert(fd, p, PG, PRIVATE);
+		}
+		/* Let RCU free the nodes that the stores replaced. */
+		usleep(500000);
+		after = slab_unreclaimable_kb();
+		v[r] = (after - before) * 1024.0 / ranges;
+		if (fd >= 0)
+			close(fd);
+		kvm_vm_free(vm);
+	}
+	result(vm_level ? "p5.vm_xarray" : "p5.gmem", "bytes", v, reps);
+}
+
+static void help(const char *prog)
+{
+	printf("usage: %s [-r REPS] [-s MiB] [-p PARTS]\n"
+	       "  -r  repetitions of each measurement (default 5)\n"
+	       "  -s  P1 size in MiB (default 256)\n"
+	       "  -p  parts to run, e.g. 12 (default 12345)\n", prog);
+}
+
+int main(int argc, char *argv[])
+{
+	uint64_t p1_size = SZ_256M;
+	const char *parts = "12345";
+	bool inplace, vm_attrs;
+	int c;
+
+	while ((c = getopt(argc, argv, "r:s:p:h")) != -1) {
+		switch (c) {
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 's':
+			p1_size = strtoull(optarg, NULL, 0) * SZ_1M;
+			break;
+		case 'p':
+			parts = optarg;
+			break;
+		default:
+			help(argv[0]);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	TEST_ASSERT(reps >= 1 && reps <= MAX_REPS, "-r: 1..%d", MAX_REPS);
+	TEST_ASSERT(p1_size >= PG, "-s: at least 1");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!have_type(KVM_X86_SW_PROTECTED_VM)) {
+		printf("error: no KVM_X86_SW_PROTECTED_VM\n");
+		return 2;
+	}
+	inplace = sw_has_inplace();
+	vm_attrs = sw_has_vm_attributes();
+	printf("gmem-bench: %d repetitions; in-place conversion %s, VM-level private attributes %s\n",
+	       reps, inplace ? "on" : "off", vm_attrs ? "on" : "off");
+
+	if (strchr(parts, '1')) {
+		if (inplace)
+			p1_inplace(p1_size);
+		if (vm_attrs)
+			p1_copy(p1_size);
+	}
+	if (strchr(parts, '2') && inplace)
+		p2_sizes(SZ_1G);
+	if (strchr(parts, '3'))
+		p3_host_faults(inplace ? KVM_X86_SW_PROTECTED_VM : KVM_X86_DEFAULT_VM,
+			       SZ_256M);
+	if (strchr(parts, '4'))
+		p4_guest_faults(SZ_128M, inplace);
+	if (strchr(parts, '5'))
+		p5_state_bytes(!inplace);
+	printf("gmem-bench: done\n");
+	return 0;
+}
