@@ -21,9 +21,11 @@ results=$OUT/results.ktap
 run_suite() {
 	local name=$1 list=$2 cmdline=$3 job specs=() p rc=0 log=$LOGS/vm-$1.log
 	job=$OUT/job-$name.sh
-	# The conversion race test's length: longer on debug kernels.
-	printf 'export GMEM_RACE_SECONDS=%s\nktap-run /kvm/tests.list\n' \
-		"${GMEM_RACE_SECONDS:-$([ -n "${DEBUG:-}" ] && echo 60 || echo 5)}" >"$job"
+	# The conversion race and stress tests' length: longer on debug kernels.
+	local secs=5
+	[ -z "${DEBUG:-}" ] || secs=60
+	printf 'export GMEM_RACE_SECONDS=%s GMEM_STRESS_SECONDS=%s\nktap-run /kvm/tests.list\n' \
+		"${GMEM_RACE_SECONDS:-$secs}" "${GMEM_STRESS_SECONDS:-$secs}" >"$job"
 	while read -r p; do
 		specs+=("$OUT/kvm/$p:/kvm/$p")
 	done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$list" | awk '{print $2}')

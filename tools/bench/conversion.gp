@@ -1,12 +1,14 @@
 # Conversion time against size, in place against the 6.12 copy path.
 # Run by scripts/bench.sh in build/bench, on conversion.dat from report.py.
-set terminal png size 900,600 font ",11"
+set terminal png size 900,600 font ",11" noenhanced
 set output "conversion.png"
 set title "guest_memfd: shared -> private -> shared round trip (make bench, QEMU TCG)"
 set xlabel "bytes converted"
 set ylabel "time (microseconds, TCG)"
 set logscale xy
-set format x "%.0b%B"
+set xtics ("4K" 4096, "16K" 16384, "64K" 65536, "256K" 262144, "1M" 1048576, \
+	"4M" 4194304, "16M" 16777216, "64M" 67108864, "256M" 268435456, "1G" 1073741824)
+set format y "%g"
 set grid
 set key top left
 set datafile missing "?"
