@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need make gcc ccache flex bison bc
-[ -d "$TREE/.git" ] || die "no work tree at $TREE; run 'make tree' first"
+[ -e "$TREE/.git" ] || die "no work tree at $TREE; run 'make tree' first"
 mkdir -p "$KBUILD"
 
 fragments=("$TOP/kernel/test.config")

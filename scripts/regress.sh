@@ -14,8 +14,8 @@
 # Stock tests on the series' kernels show that 6.12 behaviour is intact
 # where the series promises it; the series' own tests (which follow what
 # KVM advertises) are what changes with conversion on. REGRESS_JOBS VMs
-# run at once (default: one per two cores), REGRESS_TIMEOUT is the
-# per-test limit in seconds (default 300).
+# run at once (default: one per core; a VM is one TCG thread);
+# REGRESS_TIMEOUT is the per-test limit in seconds (default 300).
 . "$(dirname "$0")/lib.sh"
 
 R=$BUILD/regress
@@ -61,7 +61,7 @@ suite series-tests "$TREE" "$BUILD/kbuild"
 
 # run_column NAME KBUILD TESTS KCMDLINE: one boot running one suite.
 run_column() {
-	local name=$1 kbuild=$2 tests=$3 cmdline=$4 log=$R/$1.log specs=()
+	local name=$1 kbuild=$2 tests=$3 cmdline=${4:-} log=$R/$1.log specs=()
 	printf 'export GMEM_RACE_SECONDS=5\nktap-run /kvm/tests.list\n' >"$R/job-$name.sh"
 	specs=("$R/$tests/kvm:/kvm")
 	"$TOP/scripts/initramfs.sh" "$R/initramfs-$name.cpio" "$R/job-$name.sh" "${specs[@]}"
@@ -71,7 +71,7 @@ run_column() {
 		"$(grep -cE '^ok [0-9]+ ' "$log" || true) ok, $(grep -cE '^not ok [0-9]+ ' "$log" || true) not ok ($(($(date +%s) - started))s since start)"
 }
 
-jobs=${REGRESS_JOBS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
+jobs=${REGRESS_JOBS:-$(nproc)}
 info "running 5 columns, $jobs VM(s) at a time (logs: ${R#"$TOP"/}/COLUMN.log; this takes a while)"
 set -- \
 	"stock $BUILD/kbuild-stock stock-tests" \
