@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""regress-table.py DIR COLUMN...: the per-test table of make check-regress.
+"""regress-table.py [--expected FILE] DIR COLUMN...: the table of make check-regress.
 
 Reads DIR/COLUMN.log (a VM console log of ktap-run) for each column, the
 first being the reference (stock). A regression is a test that passes in
 the reference and does not pass in another column. Writes DIR/table.txt
 (also printed): only the rows where the columns differ or the reference
 does not pass, then the totals. Exit status 1 if there is a regression.
+FILE lists "COLUMN TEST REASON" lines: differences made on purpose, shown
+with their reason and not counted as regressions.
 """
 import re
 import sys
@@ -51,25 +53,53 @@ def reason(out):
     return out[-1][:110] if out else "(no output)"
 
 
+def read_expected(path):
+    expected = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                col, test, why = line.split(None, 2)
+                expected[(col, test)] = why.strip()
+    return expected
+
+
 def main():
-    outdir, cols = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    expected = {}
+    if args[:1] == ["--expected"]:
+        expected = read_expected(args[1])
+        args = args[2:]
+    outdir, cols = args[0], args[1:]
     logs = {c: read(f"{outdir}/{c}.log") for c in cols}
     missing = [c for c in cols if logs[c] is None]
     ref = cols[0]
     names = sorted(set().union(*(t.keys() for t in logs.values() if t)))
     width = max([len(n) for n in names] + [10])
     lines = [f"{'test':{width}} " + " ".join(f"{c:>12}" for c in cols)]
-    regressions, not_on_stock = [], []
+    regressions, not_on_stock, on_purpose, new_failing = [], [], [], []
     for name in names:
         row = [logs[c].get(name, ("-",))[0] if logs[c] else "-" for c in cols]
         base = row[0]
         if base == "PASS":
-            bad = [c for c, s in zip(cols[1:], row[1:]) if s != "PASS"]
+            bad = [c for c, s in zip(cols[1:], row[1:])
+                   if s != "PASS" and (c, name) not in expected]
             regressions += [(name, c) for c in bad]
+            on_purpose += [(name, c, expected[(c, name)]) for c, s in zip(cols[1:], row[1:])
+                           if s != "PASS" and (c, name) in expected]
         elif name in logs[ref]:
             not_on_stock.append((name, base, reason(logs[ref][name][2])))
+        else:
+            # A test the series adds: it must pass (or skip) wherever it runs.
+            new_failing += [(name, c) for c, s in zip(cols[1:], row[1:])
+                            if s in ("FAIL", "TIMEOUT")]
         if len(set(row)) > 1 or base != "PASS":
-            mark = "  <- REGRESSION" if base == "PASS" and len(set(row)) > 1 else ""
+            mark = ""
+            if any(n == name for n, _ in regressions):
+                mark = "  <- REGRESSION"
+            elif any(n == name for n, _ in new_failing):
+                mark = "  <- NEW TEST FAILS"
+            elif any(n == name for n, _, _ in on_purpose):
+                mark = "  (on purpose, below)"
             lines.append(f"{name:{width}} " + " ".join(f"{s:>12}" for s in row) + mark)
     lines.append("")
     for c in cols:
@@ -80,12 +110,18 @@ def main():
                      f"{counts['TIMEOUT']} timed out, {counts['SKIP']} skipped")
     lines.append(f"(rows: tests that differ between columns or do not pass on {ref}; "
                  f"{len(names)} tests in all)")
+    if on_purpose:
+        lines += ["", "differences made on purpose (tests/regress-expected.txt):"]
+        lines += [f"  {n} in {c}: {why}" for n, c, why in on_purpose]
     if not_on_stock:
         lines += ["", f"not passing on {ref} (TCG, emulated SVM), with the reason it gave:"]
         lines += [f"  {n:{width}} {s:8} {r}" for n, s, r in not_on_stock]
     lines.append("")
     if missing:
         lines.append("missing logs: " + ", ".join(missing))
+    if new_failing:
+        lines.append(f"{len(new_failing)} failure(s) of tests the series adds: " +
+                     ", ".join(f"{n} ({c})" for n, c in new_failing))
     if regressions:
         lines.append(f"{len(regressions)} REGRESSION(S): " +
                      ", ".join(f"{n} ({c})" for n, c in regressions))
@@ -96,7 +132,7 @@ def main():
     with open(f"{outdir}/table.txt", "w") as f:
         f.write(text)
     print(text, end="")
-    return 1 if regressions or missing else 0
+    return 1 if regressions or new_failing or missing else 0
 
 
 if __name__ == "__main__":
