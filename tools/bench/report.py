@@ -63,79 +63,60 @@ def main():
     p1 = max(s for s in sizes if f"p1.copy.round.{s}" in off)
     p1_mib = p1 >> 20
 
-    # name: (values, unit, target, higher_is_better, what)
+    boots = {"on": (on, "in-place"), "off": (off, "copy")}
+
+    def values(ref):
+        """'on:NAME' or 'off:NAME': the values one boot measured."""
+        boot, name = ref.split(":", 1)
+        results, where = boots[boot]
+        return need(results, name, where)
+
+    # key: numerator, denominator (None: the values themselves), unit,
+    # target (None: none), higher is better, what it is.
+    specs = [
+        ("p1_inplace_vs_copy_x", f"off:p1.copy.round.{p1}", f"on:p1.inplace.round.{p1}",
+         "x", 20, True,
+         f"P1 {p1_mib} MiB shared->private->shared: copy path time / in-place ioctl time"),
+        ("p1_inplace_refault_vs_copy_x", f"off:p1.copy.round.{p1}",
+         f"on:p1.inplace.refault.{p1}", "x", None, True,
+         f"P1 {p1_mib} MiB, in place counting the guest and host re-faulting every page"),
+        ("p2_cost_64m_over_4m", "on:p2.populated.67108864", "on:p2.populated.4194304",
+         "x", 16, False, "P2 populated round trip, 64 MiB / 4 MiB (linear = 16)"),
+        ("p2_unalloc_1g_over_4k", "on:p2.unallocated.1073741824", "on:p2.unallocated.4096",
+         "x", None, False,
+         "P2 never-allocated round trip, 1 GiB / 4 KiB (per range: ~1; per page: 262144)"),
+        ("p2_punched_mapped_1g_over_unalloc_1g", "on:p2.punched_mapped.1073741824",
+         "on:p2.unallocated.1073741824", "x", None, False,
+         "P2 1 GiB freed but still mapped by the host (page tables walked) / never mapped"),
+        ("p2_fragmented_over_uniform_64m", "on:p2.fragmented_to_shared.67108864",
+         "on:p2.uniform_to_shared.67108864", "x", None, False,
+         "P2 64 MiB -> shared from 16384 alternating ranges / from one range"),
+        ("p3_host_fault_gmem_over_memfd", "on:p3.gmem", "on:p3.memfd", "x", 0.9, True,
+         "P3 host first-touch faults/s, guest_memfd / memfd"),
+        ("p4_guest_fault_gmem_over_anon", "on:p4.vcpu.gmem_shared", "on:p4.vcpu.anon",
+         "x", 0.9, True, "P4 vCPU first-touch pages/s, gmem-only slot (shared) / anonymous slot"),
+        ("p4_guest_fault_gmem_private_over_anon", "on:p4.vcpu.gmem_private", "on:p4.vcpu.anon",
+         "x", 0.9, True, "P4 the same, the guest_memfd private"),
+        ("p4_prefault_gmem_over_anon", "on:p4.prefault.gmem_shared", "on:p4.prefault.anon",
+         "x", 0.9, True,
+         "P4 KVM_PRE_FAULT_MEMORY pages/s, gmem-only slot (shared) / anonymous slot"),
+        ("p4_prefault_gmem612_over_anon", "off:p4.prefault.gmem_612", "off:p4.prefault.anon",
+         "x", None, True, "P4 KVM_PRE_FAULT_MEMORY the 6.12 way (private gmem, VM "
+         "attributes), second boot: what guest_memfd itself costs"),
+        ("p4_vcpu_gmem612_over_anon", "off:p4.vcpu.gmem_612", "off:p4.vcpu.anon",
+         "x", None, True, "P4 vCPU first touch the 6.12 way, second boot"),
+        ("p5_state_bytes_per_range", "on:p5.gmem", None, "bytes", None, False,
+         "P5 slab bytes per distinct range, guest_memfd maple tree, 1 GiB alternating"),
+        ("p5_vm_xarray_bytes_per_range", "off:p5.vm_xarray", None, "bytes", None, False,
+         "P5 the same for 6.12's VM-level attribute xarray (parameter off)"),
+        ("boot_drift_memfd_faults", "off:p3.memfd", "on:p3.memfd", "x", None, True,
+         "memfd faults/s, second boot / first boot (P1 pairs the two boots)"),
+    ]
     metrics = {}
-
-    def metric(key, values, unit, target, what, higher=True):
-        metrics[key] = dict(summary(values), unit=unit, target=target,
+    for key, num, den, unit, target, higher, what in specs:
+        v = values(num) if den is None else ratio(values(num), values(den))
+        metrics[key] = dict(summary(v), unit=unit, target=target,
                             higher_is_better=higher, what=what)
-
-    metric("p1_inplace_vs_copy_x",
-           ratio(need(off, f"p1.copy.round.{p1}", "copy"),
-                 need(on, f"p1.inplace.round.{p1}", "in-place")),
-           "x", 20,
-           f"P1 {p1_mib} MiB shared->private->shared: copy path time / in-place ioctl time")
-    metric("p1_inplace_refault_vs_copy_x",
-           ratio(need(off, f"p1.copy.round.{p1}", "copy"),
-                 need(on, f"p1.inplace.refault.{p1}", "in-place")),
-           "x", None,
-           f"P1 {p1_mib} MiB, in place counting the guest and host re-faulting every page")
-    metric("p2_cost_64m_over_4m",
-           ratio(need(on, "p2.populated.67108864", "in-place"),
-                 need(on, "p2.populated.4194304", "in-place")),
-           "x", 16,
-           "P2 populated round trip, 64 MiB / 4 MiB (linear = 16)", higher=False)
-    metric("p2_unalloc_1g_over_4k",
-           ratio(need(on, "p2.unallocated.1073741824", "in-place"),
-                 need(on, "p2.unallocated.4096", "in-place")),
-           "x", None,
-           "P2 never-allocated round trip, 1 GiB / 4 KiB (per range: ~1; per page: 262144)",
-           higher=False)
-    metric("p2_punched_mapped_1g_over_unalloc_1g",
-           ratio(need(on, "p2.punched_mapped.1073741824", "in-place"),
-                 need(on, "p2.unallocated.1073741824", "in-place")),
-           "x", None,
-           "P2 1 GiB freed but still mapped by the host (page tables walked) / never mapped",
-           higher=False)
-    metric("p2_fragmented_over_uniform_64m",
-           ratio(need(on, "p2.fragmented_to_shared.67108864", "in-place"),
-                 need(on, "p2.uniform_to_shared.67108864", "in-place")),
-           "x", None,
-           "P2 64 MiB -> shared from 16384 alternating ranges / from one range",
-           higher=False)
-    metric("p3_host_fault_gmem_over_memfd",
-           ratio(need(on, "p3.gmem", "in-place"), need(on, "p3.memfd", "in-place")),
-           "x", 0.9, "P3 host first-touch faults/s, guest_memfd / memfd")
-    metric("p4_guest_fault_gmem_over_anon",
-           ratio(need(on, "p4.vcpu.gmem_shared", "in-place"),
-                 need(on, "p4.vcpu.anon", "in-place")),
-           "x", 0.9, "P4 vCPU first-touch pages/s, gmem-only slot (shared) / anonymous slot")
-    metric("p4_guest_fault_gmem_private_over_anon",
-           ratio(need(on, "p4.vcpu.gmem_private", "in-place"),
-                 need(on, "p4.vcpu.anon", "in-place")),
-           "x", 0.9, "P4 the same, the guest_memfd private")
-    metric("p4_prefault_gmem_over_anon",
-           ratio(need(on, "p4.prefault.gmem_shared", "in-place"),
-                 need(on, "p4.prefault.anon", "in-place")),
-           "x", 0.9, "P4 KVM_PRE_FAULT_MEMORY pages/s, gmem-only slot (shared) / anonymous slot")
-    metric("p4_prefault_gmem612_over_anon",
-           ratio(need(off, "p4.prefault.gmem_612", "copy"),
-                 need(off, "p4.prefault.anon", "copy")),
-           "x", None, "P4 KVM_PRE_FAULT_MEMORY the 6.12 way (private gmem, VM attributes), "
-           "second boot: what guest_memfd itself costs")
-    metric("p4_vcpu_gmem612_over_anon",
-           ratio(need(off, "p4.vcpu.gmem_612", "copy"),
-                 need(off, "p4.vcpu.anon", "copy")),
-           "x", None, "P4 vCPU first touch the 6.12 way, second boot")
-    metric("p5_state_bytes_per_range", need(on, "p5.gmem", "in-place"), "bytes",
-           None, "P5 slab bytes per distinct range, guest_memfd maple tree, 1 GiB alternating",
-           higher=False)
-    metric("p5_vm_xarray_bytes_per_range", need(off, "p5.vm_xarray", "copy"), "bytes",
-           None, "P5 the same for 6.12's VM-level attribute xarray (parameter off)",
-           higher=False)
-    metric("boot_drift_memfd_faults",
-           ratio(need(off, "p3.memfd", "copy"), need(on, "p3.memfd", "in-place")),
-           "x", None, "memfd faults/s, second boot / first boot (P1 pairs the two boots)")
 
     doc = {
         "date": datetime.date.today().isoformat(),
