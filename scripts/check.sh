@@ -17,6 +17,23 @@ list=$TOP/tests/kvm-selftests.list
 results=$OUT/results.ktap
 : >"$results"
 
+# The configuration a boot with kernel command line $1 must have, for the
+# tests to check (tools/testing/selftests/kvm/include/gmem_config.h): the
+# Kconfig option, kvm.gmem_in_place_conversion, and whether software-
+# protected VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU).
+gmem_config() {
+	local cmdline=" $1 " mmap=0 conversion=0 swp=0
+	if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
+		mmap=1
+		[[ $cmdline == *" kvm.gmem_in_place_conversion=0 "* ]] || conversion=1
+	fi
+	if grep -q '^CONFIG_KVM_SW_PROTECTED_VM=y' "$KBUILD/.config" &&
+		[[ $cmdline != *" kvm_amd.npt=0 "* && $cmdline != *" kvm.tdp_mmu=0 "* ]]; then
+		swp=1
+	fi
+	printf 'mmap=%s conversion=%s sw_protected_vm=%s' "$mmap" "$conversion" "$swp"
+}
+
 # One boot per suite; a suite is a test list and a kernel command line.
 run_suite() {
 	local name=$1 list=$2 cmdline=$3 job specs=() p rc=0 log=$LOGS/vm-$1.log
@@ -24,8 +41,9 @@ run_suite() {
 	# The conversion race and stress tests' length: longer on debug kernels.
 	local secs=5
 	[ -z "${DEBUG:-}" ] || secs=60
-	printf 'export GMEM_RACE_SECONDS=%s GMEM_STRESS_SECONDS=%s\nktap-run /kvm/tests.list\n' \
-		"${GMEM_RACE_SECONDS:-$secs}" "${GMEM_STRESS_SECONDS:-$secs}" >"$job"
+	printf 'export GMEM_RACE_SECONDS=%s GMEM_STRESS_SECONDS=%s GMEM_CONFIG="%s"\nktap-run /kvm/tests.list\n' \
+		"${GMEM_RACE_SECONDS:-$secs}" "${GMEM_STRESS_SECONDS:-$secs}" \
+		"$(gmem_config "$cmdline")" >"$job"
 	while read -r p; do
 		specs+=("$OUT/kvm/$p:/kvm/$p")
 	done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$list" | awk '{print $2}')
@@ -61,6 +79,9 @@ if grep -q gmem_in_place_conversion "$TREE/virt/kvm/kvm_main.c" &&
 	grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 	run_suite kvm-conversion-off "$list" "kvm.gmem_in_place_conversion=0 ${KCMDLINE:-}"
 fi
+# Shadow paging: gmem-only memslots must not depend on two-dimensional
+# paging, and KVM's own page-table walks must reach guest_memfd.
+run_suite kvm-shadow-paging "$TOP/tests/kvm-shadow-paging.list" "kvm_amd.npt=0 ${KCMDLINE:-}"
 
 info "harness self-tests"
 "$TOP/tests/harness.sh" | tee -a "$results"

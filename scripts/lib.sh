@@ -28,7 +28,7 @@ fi
 TREE=${TREE:-$VARIANT/tree}
 KBUILD=${KBUILD:-$VARIANT/kbuild$flavour}
 OUT=${OUT:-$VARIANT/out$flavour}
-LOGS=$BUILD/logs$flavour
+LOGS=${LOGS:-$BUILD/logs$flavour}
 BASE_TAG=base
 
 # The project identity used for every commit and patch of the series.

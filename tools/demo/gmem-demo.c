@@ -28,11 +28,11 @@
 #include <linux/kvm_para.h>
 
 #define PAGE		4096UL
-#define MEM_SIZE	(5 * PAGE)	/* guest_memfd: unused x2, data, spare, pinned */
+#define MEM_SIZE	(5 * PAGE)	/* guest_memfd: unused, code, data, spare, pinned */
+#define CODE_GPA	0x1000UL
 #define DATA_GPA	0x2000UL
 #define SPARE_GPA	0x3000UL
 #define PIN_GPA		0x4000UL
-#define CODE_GPA	0x8000UL	/* an ordinary memslot: see setup() */
 #define HOST_TEXT	"hello from the host"
 #define SECRET		"guest secret 42"
 
@@ -57,7 +57,7 @@ static const uint8_t guest_code[] = {
 	0xe6, PORT_READ,			/* out PORT_READ, al      */
 	MAP_DATA_PAGE(KVM_MAP_GPA_RANGE_ENCRYPTED),
 	0xe6, PORT_PRIVATE,			/* out PORT_PRIVATE, al   */
-	0xbe, 0x80, 0x80,			/* mov si, 0x8080: secret */
+	0xbe, 0x80, 0x10,			/* mov si, 0x1080: secret */
 	0xbf, 0x00, 0x20,			/* mov di, 0x2000         */
 	0xb9, sizeof(SECRET), 0,		/* mov cx, len            */
 	0xfc,					/* cld                    */
@@ -222,11 +222,6 @@ static void setup(void)
 		.userspace_addr = 0,
 		.guest_memfd_offset = 0,
 	};
-	struct kvm_userspace_memory_region2 code_region = {
-		.slot = 1,
-		.guest_phys_addr = CODE_GPA,
-		.memory_size = PAGE,
-	};
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_EXIT_HYPERCALL,
 		.args[0] = 1 << KVM_HC_MAP_GPA_RANGE,
@@ -238,7 +233,6 @@ static void setup(void)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
 	long types, flags, conv;
-	char *code;
 	int run_size;
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -276,33 +270,20 @@ static void setup(void)
 	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, gmem_fd, 0);
 	if (mem == MAP_FAILED)
 		die("mmap() of the guest_memfd: %s\n", strerror(errno));
+	memcpy(mem + CODE_GPA, guest_code, sizeof(guest_code));
+	memcpy(mem + CODE_GPA + SECRET_OFFSET, SECRET, sizeof(SECRET));
 	strcpy(mem + DATA_GPA, HOST_TEXT);
 	region.guest_memfd = gmem_fd;
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &region))
 		die("KVM_SET_USER_MEMORY_REGION2: %s\n", strerror(errno));
 	say("2. Created a %lu KiB guest_memfd with MMAP|INIT_SHARED (fd %d), mapped it at %p,\n"
-	    "   wrote \"%s\" at guest address %#lx through that mapping, and bound the\n"
-	    "   file at guest address 0 as a gmem-only memslot with userspace_addr = 0.\n",
-	    MEM_SIZE / 1024, gmem_fd, mem, HOST_TEXT, DATA_GPA);
-
-	/*
-	 * KVM itself reads the instruction to step over the guest's VMMCALL
-	 * when the CPU does not report the next RIP (QEMU's emulated SVM does
-	 * not), and KVM's own reads of guest memory go through userspace_addr,
-	 * which a gmem-only memslot with address 0 does not have.  So the
-	 * code lives in an ordinary memslot.
-	 */
-	code = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (code == MAP_FAILED)
-		die("mmap: %s\n", strerror(errno));
-	memcpy(code, guest_code, sizeof(guest_code));
-	memcpy(code + SECRET_OFFSET, SECRET, sizeof(SECRET));
-	code_region.userspace_addr = (uintptr_t)code;
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &code_region))
-		die("KVM_SET_USER_MEMORY_REGION2 (code): %s\n", strerror(errno));
-	say("   The %zu bytes of guest code sit in an ordinary memslot at %#lx: KVM reads\n"
-	    "   them itself to step over VMMCALL on this CPU, and its own reads need a host\n"
-	    "   address.\n\n", sizeof(guest_code), CODE_GPA);
+	    "   wrote %zu bytes of guest code at guest address %#lx and \"%s\" at %#lx\n"
+	    "   through that mapping, and bound the file at guest address 0 as a gmem-only\n"
+	    "   memslot with userspace_addr = 0: all of the guest's memory, its code\n"
+	    "   included, is in the guest_memfd, and KVM needs no host address for it (it\n"
+	    "   reads the code itself to step over VMMCALL on this CPU).\n\n",
+	    MEM_SIZE / 1024, gmem_fd, mem, sizeof(guest_code), CODE_GPA, HOST_TEXT,
+	    DATA_GPA);
 
 	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
