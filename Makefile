@@ -6,7 +6,7 @@ S := scripts
 export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS
 
 .PHONY: help deps base tree export export-check kernel selftests check run caps \
-	vm-run shell lint apply-check bench check-regress clean distclean
+	vm-run shell lint apply-check bench check-regress check-maple clean distclean
 
 help:
 	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
@@ -14,6 +14,7 @@ help:
 	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
 	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug)"
 	@echo "make check-regress  the whole x86 KVM selftest suite on stock 6.12 and the series (off, param 0/1): regression table"
+	@echo "make check-maple    boot a kernel that runs lib/test_maple_tree.c (the maple_tree fix's reproducer)"
 	@echo "make bench          conversion and fault-path benchmark: table, build/bench/results.json, plot"
 	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
 	@echo "make shell          interactive shell in the test VM"
@@ -47,6 +48,8 @@ caps:
 	@$(S)/run.sh caps
 check-regress:
 	@$(S)/regress.sh
+check-maple:
+	@KCONFIG_EXTRA=kernel/maple-test.config $(S)/maple.sh
 bench:
 	@$(S)/bench.sh
 vm-run:
@@ -59,7 +62,7 @@ lint: deps
 apply-check: deps
 	@$(S)/apply-check.sh
 clean:
-	rm -rf build/kbuild build/kbuild-debug build/out build/out-debug build/lint/kbuild build/logs
+	rm -rf build/kbuild build/kbuild-* build/out build/out-* build/lint/kbuild build/logs build/logs-*
 distclean:
 	@$(S)/export-check.sh && rm -rf build
 
