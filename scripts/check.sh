@@ -65,9 +65,10 @@ run_suite() {
 	fi
 }
 
-# The demo VMM joins the first suite, when the kernel has what it shows.
+# The demo VMM joins the first suite when the kernel is built with what it
+# shows (the uAPI header has it whatever the option says).
 demo_list=$list
-if grep -q KVM_SET_MEMORY_ATTRIBUTES2 "$KBUILD/hdr/include/linux/kvm.h"; then
+if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 	"$TOP/scripts/tools.sh" gmem-demo
 	cp "$OUT/gmem-demo" "$OUT/kvm/gmem-demo"
 	demo_list=$OUT/kvm-with-demo.list

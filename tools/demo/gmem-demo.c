@@ -7,7 +7,8 @@
  * wrote, asks (KVM_HC_MAP_GPA_RANGE) for its data page to become private,
  * writes a secret there, and asks for the page back as shared.  The VMM
  * converts in place each time and narrates what it sees; every value it
- * prints was read live.  Exit status 0 iff every step went as expected.
+ * prints was read live.  Exit status 0 iff every step went as expected, 4 if
+ * the kernel lacks what it shows.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,15 +113,29 @@ static bool record(const char *what, const char *expected, const char *observed)
 	return s->ok;
 }
 
+static void __attribute__((noreturn)) vexit(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "gmem-demo: ");
+	vfprintf(stderr, fmt, ap);
+	exit(status);
+}
+
+/* Something went wrong: exit status 2. */
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "gmem-demo: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	exit(2);
+	vexit(2, fmt, ap);
+}
+
+/* The kernel lacks what the demo shows: exit status 4, a skip in KTAP terms. */
+static void unsupported(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vexit(4, fmt, ap);
 }
 
 /* Touch a host address; false if that raised SIGBUS. */
@@ -209,7 +224,8 @@ static void usage(const char *argv0)
 	printf("usage: %s [--quiet] [--help]\n\n"
 	       "A tiny VMM showing guest_memfd mmap() and in-place shared/private\n"
 	       "conversion on a software-protected VM.  --quiet prints only the\n"
-	       "summary table.  Exit status 0 iff every step went as expected.\n", argv0);
+	       "summary table.  Exit status 0 iff every step went as expected, 4 if\n"
+	       "the kernel lacks what it shows.\n", argv0);
 }
 
 static void setup(void)
@@ -248,13 +264,13 @@ static void setup(void)
 	    "   KVM_CAP_VM_TYPES %#lx, KVM_CAP_GUEST_MEMFD_FLAGS %#lx, "
 	    "KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES %#lx\n", types, flags, conv);
 	if (!(flags & GUEST_MEMFD_FLAG_MMAP))
-		die("this kernel cannot mmap() guest_memfd (KVM_CAP_GUEST_MEMFD_FLAGS = %#lx).\n"
+		unsupported("this kernel cannot mmap() guest_memfd (KVM_CAP_GUEST_MEMFD_FLAGS = %#lx).\n"
 		    "  Build it with CONFIG_KVM_GUEST_MEMFD_MMAP=y.\n", flags);
 	if (!(types & (1 << KVM_X86_SW_PROTECTED_VM)))
-		die("software-protected VMs are not available: build with CONFIG_KVM_SW_PROTECTED_VM=y\n"
+		unsupported("software-protected VMs are not available: build with CONFIG_KVM_SW_PROTECTED_VM=y\n"
 		    "  on a host with TDP (nested paging).\n");
 	if (!(conv & KVM_MEMORY_ATTRIBUTE_PRIVATE))
-		die("in-place conversion is off (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES = 0).\n"
+		unsupported("in-place conversion is off (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES = 0).\n"
 		    "  Boot with kvm.gmem_in_place_conversion=1 (the default).\n");
 
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
