@@ -20,6 +20,11 @@ else
 fi
 # KCONFIG_EXTRA: one more config fragment (e.g. kernel/no-gmem-mmap.config);
 # its kernel and outputs live apart, named after it.
+# DEBUG=0 (or n, no) is off, like DEBUG unset.
+case ${DEBUG:-} in
+0 | n | no | N | NO) DEBUG= ;;
+esac
+export DEBUG
 flavour=${DEBUG:+-debug}
 if [ -n "${KCONFIG_EXTRA:-}" ]; then
 	KCONFIG_EXTRA=$(realpath "$KCONFIG_EXTRA")

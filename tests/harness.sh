@@ -77,7 +77,23 @@ rc=$?
 [ $rc -ne 0 ] && printf '%s\n' "$out" | grep -qx '1 passed, 1 failed, 1 skipped'
 result $? "the summary counts top-level results and fails when one failed"
 
-# 8. A program run in the VM gets its output and exit status out.
+# 8. QEMU failing to start is a failure, not the job's exit status 0 (both
+# make QEMU exit 1); and DEBUG=0 means no debug kernel.
+: >"$tmp/empty.cpio"
+rc1=0
+if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
+	VM_MEM=not-a-size "$TOP/scripts/vm.sh" -t 60 -l "$tmp/vm.log" "$tmp/empty.cpio" \
+		>"$tmp/out" 2>&1
+	rc1=$?
+	grep -q 'qemu failed' "$tmp/out" || rc1=0
+fi
+kb0=$(DEBUG=0 bash -c '. "$1/scripts/lib.sh"; echo "$KBUILD"' _ "$TOP")
+kb1=$(DEBUG=1 bash -c '. "$1/scripts/lib.sh"; echo "$KBUILD"' _ "$TOP")
+[ $rc1 -ne 0 ] && [ "${kb0##*/}" = kbuild ] && [ "${kb1##*/}" = kbuild-debug ]
+result $? "vm.sh fails when QEMU cannot start; DEBUG=0 builds no debug kernel" \
+	"vm.sh exit $rc1, DEBUG=0 -> ${kb0##*/}, DEBUG=1 -> ${kb1##*/}"
+
+# 9. A program run in the VM gets its output and exit status out.
 if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
 	printf '#!/bin/sh\necho "hello from $(uname -r)"\nexit 3\n' >"$tmp/prog.sh"
 	chmod +x "$tmp/prog.sh"
