@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(make gcc libc6-dev git ccache flex bison bc libelf-dev libssl-dev
-	cpio rsync xz-utils file python3 python3-ply python3-git qemu-system-x86 busybox-static "$@")
+	cpio rsync procps xz-utils file python3 python3-ply python3-git qemu-system-x86 busybox-static "$@")
 [ -f /etc/debian_version ] || die "this harness needs Debian 12 (bookworm) x86_64 with apt"
 [ "$(uname -m)" = x86_64 ] || die "this harness needs an x86_64 machine (found $(uname -m))"
 

@@ -67,8 +67,20 @@ need() {
 	done
 }
 
+# kill_tree PID: SIGTERM to PID and all of its descendants, children first.
+kill_tree() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		kill_tree "$child"
+	done
+	kill -TERM "$1" 2>/dev/null || true
+}
+
 # run_step NAME LOG CMD...: run CMD with its output in LOG, print elapsed
-# time every 15 s, and on failure the last lines of LOG.
+# time every 15 s, and on failure the last lines of LOG.  CMD (a command or
+# a shell function) runs as a background job, which ignores Ctrl-C; so
+# Ctrl-C or SIGTERM to the script stops CMD and everything it started, a
+# kernel build's compilers included.
 run_step() {
 	local name=$1 log=$2 start pid rc=0 t
 	shift 2
@@ -76,6 +88,8 @@ run_step() {
 	printf '%s==>%s %s (log: %s)\n' "$C_BLD" "$C_OFF" "$name" "${log#"$TOP"/}"
 	"$@" >"$log" 2>&1 &
 	pid=$!
+	# shellcheck disable=SC2064 # $pid and $name are meant to expand now
+	trap "kill_tree $pid; die $(printf %q "interrupted: $name stopped")" INT TERM
 	while kill -0 "$pid" 2>/dev/null; do
 		for t in $(seq 1 15); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -85,6 +99,7 @@ run_step() {
 			printf '    ... %s: %ds\n' "$name" $(($(date +%s) - start))
 	done
 	wait "$pid" || rc=$?
+	trap - INT TERM
 	if [ "$rc" -ne 0 ]; then
 		printf '%s--- last lines of %s ---%s\n' "$C_RED" "$log" "$C_OFF" >&2
 		tail -n 25 "$log" >&2

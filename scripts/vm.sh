@@ -46,7 +46,8 @@ if awk -W version 2>&1 | grep -q mawk; then
 	awk=(awk -W interactive)
 fi
 set +e
-timeout -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
+# --foreground: QEMU stays in this process group, so Ctrl-C stops it too.
+timeout --foreground -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
 	tee "$log" |
 	"${awk[@]}" '/^==== vm: dmesg ====/ { quiet = 1 }
 	     /^==== vm: [0-9]/ { show = 1 }

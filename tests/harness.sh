@@ -93,7 +93,23 @@ kb1=$(DEBUG=1 bash -c '. "$1/scripts/lib.sh"; echo "$KBUILD"' _ "$TOP")
 result $? "vm.sh fails when QEMU cannot start; DEBUG=0 builds no debug kernel" \
 	"vm.sh exit $rc1, DEBUG=0 -> ${kb0##*/}, DEBUG=1 -> ${kb1##*/}"
 
-# 9. A program run in the VM gets its output and exit status out.
+# 9. Stopping the harness stops a long step (e.g. the kernel build) with it;
+# SIGTERM stands for Ctrl-C, which a background job here would ignore.
+bash -c '. "$1/scripts/lib.sh"; run_step "a long step" "$2/step.log" sleep 299.7' \
+	_ "$TOP" "$tmp" >"$tmp/out" 2>&1 &
+spid=$!
+for i in $(seq 100); do pgrep -f '^sleep 299.7$' >/dev/null && break; sleep 0.1; done
+started=$(pgrep -fc '^sleep 299.7$')
+kill -TERM $spid
+wait $spid
+rc=$?
+for i in $(seq 30); do pgrep -f '^sleep 299.7$' >/dev/null || break; sleep 0.1; done
+left=$(pgrep -fc '^sleep 299.7$')
+[ "$started" -eq 1 ] && [ "$left" -eq 0 ] && [ $rc -ne 0 ] && grep -q 'interrupted' "$tmp/out"
+result $? "stopping the harness stops the step it runs" \
+	"started $started, left $left, exit $rc"
+
+# 10. A program run in the VM gets its output and exit status out.
 if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
 	printf '#!/bin/sh\necho "hello from $(uname -r)"\nexit 3\n' >"$tmp/prog.sh"
 	chmod +x "$tmp/prog.sh"
