@@ -18,13 +18,13 @@ else
 	# Another 6.12.y: keep its tree and objects apart from the pinned one.
 	VARIANT=$BUILD/alt/$(printf '%s' "$BASE" | tr -c 'A-Za-z0-9.+-' '_')
 fi
-# KCONFIG_EXTRA: one more config fragment (e.g. kernel/no-gmem-mmap.config);
-# its kernel and outputs live apart, named after it.
 # DEBUG=0 (or n, no) is off, like DEBUG unset.
 case ${DEBUG:-} in
 0 | n | no | N | NO) DEBUG= ;;
 esac
 export DEBUG
+# KCONFIG_EXTRA: one more config fragment (e.g. kernel/no-gmem-mmap.config);
+# its kernel and outputs live apart, named after it.
 flavour=${DEBUG:+-debug}
 if [ -n "${KCONFIG_EXTRA:-}" ]; then
 	KCONFIG_EXTRA=$(realpath "$KCONFIG_EXTRA")
