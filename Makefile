@@ -3,10 +3,10 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS
+export BASE DEBUG KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS MUTANTS
 
 .PHONY: help deps base tree export export-check kernel selftests check run caps \
-	vm-run shell lint apply-check bench check-regress check-maple clean distclean
+	vm-run shell lint apply-check bench check-regress check-maple mutants clean distclean
 
 help:
 	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
@@ -15,6 +15,7 @@ help:
 	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug)"
 	@echo "make check-regress  the whole x86 KVM selftest suite on stock 6.12 and the series (off, param 0/1): regression table"
 	@echo "make check-maple    boot a kernel that runs lib/test_maple_tree.c (the maple_tree fix's reproducer)"
+	@echo "make mutants       mutation testing: each tests/mutants/*.patch is a kernel bug the tests must catch (MUTANTS='01 07')"
 	@echo "make bench          conversion and fault-path benchmark: table, build/bench/results.json, plot"
 	@echo "make vm-run RUN='/abs/prog args' [KCMDLINE=...]   run a program in the test VM"
 	@echo "make shell          interactive shell in the test VM"
@@ -52,6 +53,8 @@ check-maple:
 	@KCONFIG_EXTRA=kernel/maple-test.config $(S)/maple.sh
 bench:
 	@$(S)/bench.sh
+mutants:
+	@$(S)/mutants.sh
 vm-run:
 	@if [ -z "$(RUN)" ]; then echo "usage: make vm-run RUN='/abs/path/prog [args]' [KCMDLINE='...']" >&2; exit 2; fi
 	@$(S)/tree.sh --ensure && $(S)/vmrun.sh '$(subst ','\'',$(RUN))'

@@ -8,6 +8,8 @@
 
 dir=${1:-$TOP/patches}
 [ -d "$TREE/.git" ] || die "no work tree at $TREE; run 'make tree' first"
+[ ! -e "$TREE/.git/series-incomplete" ] ||
+	die "the work tree holds part of the series only ($(cat "$TREE/.git/series-incomplete")); exporting it would drop the rest of patches/"
 git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null || die "work tree has no '$BASE_TAG' tag"
 [ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] ||
 	die "work tree is not on branch 'series' (git -C $TREE checkout series)"

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """regress-table.py [--expected FILE] DIR COLUMN...: the table of make check-regress.
 
-Reads DIR/COLUMN.log (a VM console log of ktap-run) for each column, the
-first being the reference (stock). A regression is a test that passes in
+Reads each column's ktap-run output (DIR/COLUMN.ktap, the VM's results
+port, or else the console log DIR/COLUMN.log), the first column being the
+reference (stock). A column whose VM did not finish its job (no "job exit
+status" in DIR/COLUMN.log) or whose kernel printed a report (DIR/COLUMN.splat,
+written by scripts/splat.sh) fails the run whatever its tests said. A regression is a test that passes in
 the reference and does not pass in another column. Writes DIR/table.txt
 (also printed): only the rows where the columns differ or the reference
 does not pass, then the totals. Exit status 1 if there is a regression.
@@ -43,6 +46,25 @@ def read(path):
     return tests
 
 
+def health(outdir, col):
+    """What went wrong with a column's VM itself: a list of sentences."""
+    problems = []
+    try:
+        with open(f"{outdir}/{col}.log", errors="replace") as f:
+            if not any(line.startswith("==== vm: job exit status") for line in f):
+                problems.append("the VM did not finish its job (died or killed halfway)")
+    except OSError:
+        return problems
+    try:
+        with open(f"{outdir}/{col}.splat", errors="replace") as f:
+            report = [line.strip() for line in f if line.strip()]
+    except OSError:
+        report = []
+    if report:
+        problems.append(f"the kernel printed {len(report)} report line(s), first: {report[0][:100]}")
+    return problems
+
+
 def reason(out):
     """The line of a test's output that best says why it did not pass."""
     keys = ("Assertion", "SKIP", "skip", "not supported", "Failed", "failed",
@@ -70,7 +92,8 @@ def main():
         expected = read_expected(args[1])
         args = args[2:]
     outdir, cols = args[0], args[1:]
-    logs = {c: read(f"{outdir}/{c}.log") for c in cols}
+    logs = {c: read(f"{outdir}/{c}.ktap") or read(f"{outdir}/{c}.log") for c in cols}
+    sick = [(c, p) for c in cols for p in health(outdir, c)]
     missing = [c for c in cols if logs[c] is None]
     ref = cols[0]
     names = sorted(set().union(*(t.keys() for t in logs.values() if t)))
@@ -119,6 +142,8 @@ def main():
     lines.append("")
     if missing:
         lines.append("missing logs: " + ", ".join(missing))
+    for c, p in sick:
+        lines.append(f"column {c}: {p} (see {c}.log)")
     if new_failing:
         lines.append(f"{len(new_failing)} failure(s) of tests the series adds: " +
                      ", ".join(f"{n} ({c})" for n, c in new_failing))
@@ -132,7 +157,7 @@ def main():
     with open(f"{outdir}/table.txt", "w") as f:
         f.write(text)
     print(text, end="")
-    return 1 if regressions or new_failing or missing else 0
+    return 1 if regressions or new_failing or missing or sick else 0
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ run_column() {
 	"$TOP/scripts/initramfs.sh" "$R/initramfs-$name.cpio" "$R/job-$name.sh" "${specs[@]}"
 	KBUILD=$kbuild "$TOP/scripts/vm.sh" -t "${VM_TIMEOUT:-14400}" -a "$cmdline" -l "$log" \
 		"$R/initramfs-$name.cpio" >/dev/null 2>&1 || true
+	# Kernel reports (Oops, WARNING, lockdep, KASAN) fail the column; the
+	# table also checks that the VM finished its job.
+	"$TOP/scripts/splat.sh" "$log" >"$R/$name.splat" 2>&1 || true
 	printf '    column %-13s %s\n' "$name" \
 		"$(grep -cE '^ok [0-9]+ ' "$log" || true) ok, $(grep -cE '^not ok [0-9]+ ' "$log" || true) not ok ($(($(date +%s) - started))s since start)"
 }

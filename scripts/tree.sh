@@ -10,12 +10,20 @@
 need git tar xz
 mode=${1:-}
 
+# While the series is being applied this marker exists: a tree that still
+# has it holds part of the series (a patch failed) and must not be tested.
+partial=$TREE/.git/series-incomplete
+
 if [ -d "$TREE/.git" ]; then
 	if [ "$mode" = --ensure ]; then
+		[ ! -e "$partial" ] || die "the work tree holds part of the series only: $(cat "$partial").
+  Fix patches/, then run 'make tree' to apply the whole series again."
 		exit 0
 	fi
-	# TREE_DISPOSABLE: a scratch tree of the harness's own tests.
-	if [ -z "${TREE_DISPOSABLE:-}" ] && ! "$TOP/scripts/export-check.sh" >/dev/null 2>&1; then
+	# TREE_DISPOSABLE: a scratch tree of the harness's own tests. A partial
+	# series holds no work of its own (it is a prefix of patches/).
+	if [ -z "${TREE_DISPOSABLE:-}" ] && [ ! -e "$partial" ] &&
+		! "$TOP/scripts/export-check.sh" >/dev/null 2>&1; then
 		if [ -z "${FORCE:-}" ]; then
 			die "$TREE holds work that is not in patches/ (see 'make export-check').
   Export it first with 'make export', or rerun with FORCE=1 to recreate the tree
@@ -66,6 +74,7 @@ if [ -f "$cover" ]; then
 	tgit config branch.series.description "$desc"
 fi
 
+echo "'make tree' has not finished applying patches/" >"$partial"
 n=0
 while read -r p; do
 	n=$((n + 1))
@@ -74,7 +83,9 @@ while read -r p; do
 		files=$(printf '%s\n' "$out" | sed -n 's/^error: \(patch failed\|[^:]*\): \([^:]*\).*/\2/p' | sort -u | tr '\n' ' ')
 		tgit am --abort >/dev/null 2>&1 || true
 		printf '%s\n' "$out" >&2
+		echo "patch $n, patches/$p, did not apply" >"$partial"
 		die "patch $n, patches/$p, does not apply to $BASE_PACKAGE $BASE${files:+ (files: $files)}"
 	fi
 done < <(series_patches)
+rm -f "$partial"
 info "work tree ready: $TREE ($n patches on tag $BASE_TAG, branch series)"

@@ -5,7 +5,9 @@
 #   -i  interactive: the serial console is this terminal; no watchdog
 #   -t  watchdog: kill the VM after SECONDS (default 900)
 #   -a  extra kernel command line, e.g. kvm.gmem_in_place_conversion=0
-#   -l  where to keep the whole console log (default build/logs/vm.log)
+#   -l  where to keep the whole console log (default build/logs/vm.log);
+#       the job's output alone, from a second serial port, goes beside it
+#       (LOG with .ktap for .log), free of kernel messages
 # Non-interactive runs print what the job prints, plus kernel warnings; the
 # boot messages and the final dmesg dump stay in the log only.
 . "$(dirname "$0")/lib.sh"
@@ -27,13 +29,21 @@ kernel=$KBUILD/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel at $kernel; run 'make kernel' first"
 [ -f "$initrd" ] || die "no initramfs at $initrd"
 
+cmdline="console=ttyS0 loglevel=5 panic=-1 rdinit=/init"
+results=${log%.log}.ktap
+if [ -z "$interactive" ]; then
+	# The second serial port: see scripts/guest/init.
+	cmdline+=" results_port=ttyS1"
+	: >"$results"
+fi
+
 # Single-threaded TCG by default: see the README ("Test VM") for why.
 accel=${QEMU_ACCEL:-tcg,thread=single}
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "${VM_CPUS:-2}" -m "${VM_MEM:-4G}"
 	-nodefaults -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 loglevel=5 panic=-1 rdinit=/init $append")
+	-append "$cmdline $append")
 
 if [ -n "$interactive" ]; then
 	exec "${qemu[@]}" -serial mon:stdio
@@ -45,9 +55,10 @@ awk=(awk)
 if awk -W version 2>&1 | grep -q mawk; then
 	awk=(awk -W interactive)
 fi
+qemu+=(-serial stdio -serial "file:$results")
 set +e
 # --foreground: QEMU stays in this process group, so Ctrl-C stops it too.
-timeout --foreground -k 10 "$tmo" "${qemu[@]}" -serial stdio </dev/null |
+timeout --foreground -k 10 "$tmo" "${qemu[@]}" </dev/null |
 	tee "$log" |
 	"${awk[@]}" '/^==== vm: dmesg ====/ { quiet = 1 }
 	     /^==== vm: [0-9]/ { show = 1 }

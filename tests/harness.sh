@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The harness's own tests: KTAP lines "ok N harness: ..." on stdout.
-# Always exits 0; scripts/summary.sh counts the results.
+# Always exits 0; scripts/summary.py counts the results.
 . "$(dirname "$0")/../scripts/lib.sh"
 set +e
 
@@ -45,6 +45,28 @@ else
 		"$(tail -n 3 "$tmp/err" | tr '\n' ' ')"
 fi
 
+# 3b. A patch that does not apply leaves a tree that no step will test or
+# export: a copy of the harness with a series whose second patch is broken.
+if [ -d "$scratch/.git" ]; then
+	fake=$tmp/top
+	mkdir -p "$fake/patches"
+	cp -r "$TOP/scripts" "$TOP/kernel" "$fake/"
+	first=$(series_patches | head -n 1)
+	cp "$TOP/patches/$first" "$fake/patches/"
+	sed 's/^+/+broken /' "$TOP/patches/$first" >"$fake/patches/0002-broken.patch"
+	printf '%s\n0002-broken.patch\n' "$first" >"$fake/patches/series"
+	TREE=$scratch TREE_DISPOSABLE=1 "$fake/scripts/tree.sh" >"$tmp/out" 2>&1
+	rc1=$?
+	TREE=$scratch "$fake/scripts/tree.sh" --ensure >>"$tmp/out" 2>&1
+	rc2=$?
+	TREE=$scratch "$fake/scripts/export.sh" "$tmp/partial-export" >>"$tmp/out" 2>&1
+	rc3=$?
+	[ $rc1 -ne 0 ] && [ $rc2 -ne 0 ] && [ $rc3 -ne 0 ] && [ ! -e "$tmp/partial-export" ] &&
+		grep -q 'holds part of the series only: patch 2' "$tmp/out"
+	result $? "a patch that does not apply leaves a tree that make check and export refuse" \
+		"tree.sh $rc1, --ensure $rc2, export $rc3"
+fi
+
 # 4. An unknown make target is an error that says so.
 make -s -C "$TOP" no-such-target >"$tmp/out" 2>&1
 rc=$?
@@ -70,12 +92,25 @@ rc3=$?
 [ $rc1 -ne 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -ne 0 ]
 result $? "the console check flags a kernel WARNING and a kmemleak report, not userspace text"
 
-# 7. The summary counts passes, failures and skips, and fails on failures.
-printf 'ok 1 a\nnot ok 2 b\nok 3 c # SKIP no\n    ok 1 nested\n' >"$tmp/res"
-out=$("$TOP/scripts/summary.sh" "$tmp/res" 2>&1)
-rc=$?
-[ $rc -ne 0 ] && printf '%s\n' "$out" | grep -qx '1 passed, 1 failed, 1 skipped'
-result $? "the summary counts top-level results and fails when one failed"
+# 7. The summary counts every subtest with the kernel's KTAP parser, and
+# fails on a failed subtest, on a program that failed after its subtests
+# passed, on a plan its results disagree with, and on an empty document.
+summary() { # summary NAME KTAP -> "RC|LAST LINE"
+	printf "$2" >"$tmp/$1.ktap"
+	"$TOP/scripts/summary.py" "$TREE/tools/testing/kunit" "$tmp/$1.ktap" >"$tmp/$1.out" 2>&1
+	printf '%s|%s' $? "$(tail -n 1 "$tmp/$1.out")"
+}
+nest='    TAP version 13\n    # Subtest: prog\n    1..3\n    ok 1 a\n    ok 2  # SKIP unnamed\n'
+good=$(summary good "KTAP version 1\n1..2\n$nest    ok 3 c\nok 1 prog\nok 2 other # SKIP why\n")
+bad=$(summary bad "KTAP version 1\n1..1\n$nest    not ok 3 c\nnot ok 1 prog\n")
+late=$(summary late "KTAP version 1\n1..1\n$nest    ok 3 c\nnot ok 1 prog # exit=139\n")
+plan=$(summary plan "KTAP version 1\n1..1\n${nest}not ok 1 prog # exit=124\n")
+empty=$(summary empty "")
+[ "$good" = "0|2 passed, 0 failed, 2 skipped" ] &&
+	[ "$bad" = "1|1 passed, 1 failed, 1 skipped" ] &&
+	[ "${late%%|*}" = 1 ] && [ "${plan%%|*}" = 1 ] && [ "${empty%%|*}" = 1 ]
+result $? "the summary counts nested subtests; a failure, a crash after passing, a short plan, no output fail" \
+	"$good; $bad; $late; $plan; $empty"
 
 # 8. QEMU failing to start is a failure, not the job's exit status 0 (both
 # make QEMU exit 1); and DEBUG=0 means no debug kernel.

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# make mutants: how many plausible kernel bugs does the suite catch?
+#
+# Each tests/mutants/*.patch is one small bug in the series' kernel code.
+# For each: apply it to a scratch checkout of the series (build/mutants/tree,
+# the work tree's committed HEAD), rebuild the kernel incrementally, and run
+# the guest_memfd tests (tests/mutants/suite.list) in the three
+# configurations of make check (conversion on, off, shadow paging), stopping
+# at the first failure. A mutant is killed when a test fails, the VM dies,
+# or the kernel prints a report; it survived when everything passed.
+# The unmutated kernel must pass first. Prints a table and the kill rate
+# (also in build/mutants/table.txt).
+#
+#   MUTANTS="03 17"   run only the mutants whose file names start so
+. "$(dirname "$0")/lib.sh"
+
+M=$BUILD/mutants
+started=$(date +%s)
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/tree.sh" --ensure
+if [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+	warn "the work tree has uncommitted changes; mutants apply to its last commit"
+fi
+
+# The scratch tree mirrors the layout build/tree + build/kbuild, so the
+# compiler cache serves both (CCACHE_BASEDIR).
+mtree=$M/tree
+if [ ! -e "$mtree/.git" ]; then
+	rm -rf "$mtree"
+	mkdir -p "$M"
+	tgit worktree prune
+	tgit worktree add -q --detach "$mtree" series ||
+		die "could not check out the series at $mtree"
+fi
+reset_tree() {
+	git -C "$mtree" checkout -q --force --detach "$(tgit rev-parse series)"
+	git -C "$mtree" clean -q -fd
+}
+reset_tree
+
+export TREE=$mtree KBUILD=$M/kbuild OUT=$M/out LOGS=$M/logs KTAP_STOP_ON_FAIL=1
+export VM_TIMEOUT=${VM_TIMEOUT:-900}
+mkdir -p "$OUT" "$LOGS"
+list=$TOP/tests/mutants/suite.list
+shadow_list=$M/shadow.list
+grep -xFf "$TOP/tests/kvm-shadow-paging.list" "$list" >"$shadow_list" || true
+. "$TOP/scripts/suites.sh"
+
+# run_all: the three configurations, stopping at the first that fails.
+# Prints the first failure, if any; exit status 1 when something failed.
+run_all() {
+	local suite cmdline l
+	for suite in kvm kvm-conversion-off kvm-shadow-paging; do
+		case $suite in
+		kvm) cmdline='' l=$list ;;
+		kvm-conversion-off) cmdline='kvm.gmem_in_place_conversion=0' l=$list ;;
+		kvm-shadow-paging) cmdline='kvm_amd.npt=0' l=$shadow_list ;;
+		esac
+		body=$OUT/body-$suite top=0
+		: >"$body"
+		run_suite "$suite" "$l" "$cmdline" >"$LOGS/run-$suite.out" 2>&1
+		{ printf 'KTAP version 1\n1..%d\n' "$top"; cat "$body"; } >"$OUT/results-$suite.ktap"
+		if ! "$TOP/scripts/summary.py" "$TREE/tools/testing/kunit" \
+			"$OUT/results-$suite.ktap" >"$OUT/summary-$suite.txt" 2>&1; then
+			sed -n '/^failed:/{n;p;q}' "$OUT/summary-$suite.txt" | sed 's/^ *//' | cut -c1-90
+			return 1
+		fi
+	done
+}
+
+info "the unmutated kernel and the tests (${KBUILD#"$TOP"/})"
+"$TOP/scripts/kernel.sh"
+"$TOP/scripts/selftests.sh" "$list"
+first=$(run_all) && rc=0 || rc=$?
+[ $rc -eq 0 ] || die "the suite fails without any mutant: $first (logs: ${LOGS#"$TOP"/})"
+
+table=$M/table.txt
+printf '%-44s %-9s %6s  %s\n' mutant result time "killed by (first failure)" >"$table.tmp"
+killed=0 total=0
+for patch in "$TOP"/tests/mutants/*.patch; do
+	name=$(basename "$patch" .patch)
+	if [ -n "${MUTANTS:-}" ]; then
+		case " $MUTANTS " in *" ${name%%-*} "*) ;; *) continue ;; esac
+	fi
+	total=$((total + 1))
+	t0=$(date +%s)
+	info "mutant $name: $(sed -n 's/^Subject: //p' "$patch")"
+	reset_tree
+	if ! git -C "$mtree" apply "$patch" 2>"$LOGS/apply.log"; then
+		result=STALE why="does not apply to the series any more; update it"
+	elif ! "$TOP/scripts/kernel.sh" >"$LOGS/mutant-build.log" 2>&1; then
+		result=NOBUILD why="the mutated kernel does not build (log: ${LOGS#"$TOP"/}/mutant-build.log)"
+	elif why=$(run_all); then
+		result=SURVIVED why="-"
+	else
+		result=KILLED
+		killed=$((killed + 1))
+	fi
+	line=$(printf '%-44s %-9s %5ss  %s' "$name" "$result" "$(($(date +%s) - t0))" "$why")
+	say "$line"
+	say "$line" >>"$table.tmp"
+done
+reset_tree
+[ "$total" -gt 0 ] || die "no mutant matched MUTANTS='${MUTANTS:-}'"
+{
+	echo
+	echo "$killed of $total mutants killed ($((100 * killed / total))%); $(($(date +%s) - started))s"
+} >>"$table.tmp"
+mv "$table.tmp" "$table"
+say ""
+cat "$table"
+info "make mutants took $(($(date +%s) - started))s; table: ${table#"$TOP"/}"
+[ "$killed" -eq "$total" ]
