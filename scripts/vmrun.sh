@@ -14,10 +14,19 @@ cmd=${1:-}
 job=$OUT/job-vmrun.sh
 mkdir -p "$OUT"
 specs=()
-read -r prog args <<<"$cmd" || true
-if [ -n "$prog" ] && [ -f "$prog" ]; then
+# The program is the first word that is a file on the host (so that
+# 'env VAR=... /abs/prog args' works too).
+read -r -a words <<<"$cmd" || true
+prog=''
+for w in "${words[@]}"; do
+	if [ -f "$w" ]; then
+		prog=$w
+		break
+	fi
+done
+if [ -n "$prog" ]; then
 	specs+=("$prog:/run/$(basename "$prog")")
-	cmd="/run/$(basename "$prog")${args:+ $args}"
+	cmd=${cmd/"$prog"//run/$(basename "$prog")}
 fi
 if [ -n "$interactive" ]; then
 	cat >"$job" <<-'JOB'

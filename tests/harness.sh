@@ -155,4 +155,41 @@ if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
 else
 	say "ok $((n += 1)) harness: vm-run exit status # SKIP no kernel built"
 fi
+# 11. make check-regress's table fails a column whose VM died halfway or
+# whose kernel printed a report, even when every test in it passed.
+mkdir -p "$tmp/rt"
+for col in stock off; do
+	printf 'KTAP version 1\n1..1\n# 1/1 t\nok 1 t # time=0s\n' >"$tmp/rt/$col.ktap"
+	: >"$tmp/rt/$col.splat"
+done
+printf '==== vm: job exit status 0 ====\n' >"$tmp/rt/stock.log"
+cp "$tmp/rt/stock.log" "$tmp/rt/off.log"
+python3 "$TOP/scripts/regress-table.py" "$tmp/rt" stock off >/dev/null 2>&1
+rc1=$?
+printf 'boot\n' >"$tmp/rt/off.log"
+python3 "$TOP/scripts/regress-table.py" "$tmp/rt" stock off >"$tmp/out" 2>&1
+rc2=$?
+cp "$tmp/rt/stock.log" "$tmp/rt/off.log"
+echo '[    1.000000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2' >"$tmp/rt/off.splat"
+python3 "$TOP/scripts/regress-table.py" "$tmp/rt" stock off >>"$tmp/out" 2>&1
+rc3=$?
+[ $rc1 -eq 0 ] && [ $rc2 -ne 0 ] && [ $rc3 -ne 0 ] &&
+	grep -q 'column off: the VM did not finish' "$tmp/out" &&
+	grep -q 'column off: the kernel printed' "$tmp/out"
+result $? "check-regress fails a column whose VM died or whose kernel printed a report" \
+	"healthy $rc1, died $rc2, report $rc3"
+
+# 12. The demo skips (exit 4), rather than fails, on a kernel whose
+# configuration lacks what it shows (here: conversion off at boot).
+if [ -f "$KBUILD/arch/x86/boot/bzImage" ] &&
+	grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config" &&
+	OUT=$tmp/demo "$TOP/scripts/tools.sh" gmem-demo >"$tmp/out" 2>&1; then
+	KCMDLINE=kvm.gmem_in_place_conversion=0 LOGS=$tmp \
+		"$TOP/scripts/vmrun.sh" "$tmp/demo/gmem-demo --quiet" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 4 ]
+	result $? "the demo skips (exit 4) where the kernel cannot convert in place" "exit $rc"
+else
+	say "ok $((n += 1)) harness: the demo skips where the kernel cannot convert in place # SKIP no kernel with CONFIG_KVM_GUEST_MEMFD_MMAP built"
+fi
 exit 0
