@@ -155,6 +155,22 @@ if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
 else
 	say "ok $((n += 1)) harness: vm-run exit status # SKIP no kernel built"
 fi
+# 10b. make clean drops the outputs of every flavour (debug, KCONFIG_EXTRA,
+# lint, mutants), not only the default ones.
+read -r -a words <<<"$(make -s -n -C "$TOP" clean 2>/dev/null)"
+missing=''
+for d in build/kbuild-debug build/kbuild-no-gmem-mmap build/out-debug build/logs-debug \
+	build/lint/kbuild build/mutants; do
+	hit=''
+	for w in "${words[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $d == $w ]] && hit=1
+	done
+	[ -n "$hit" ] || missing+=" $d"
+done
+[ -z "$missing" ]
+result $? "make clean removes every flavour's kernel, outputs and logs" "not removed:$missing"
+
 # 11. make check-regress's table fails a column whose VM died halfway or
 # whose kernel printed a report, even when every test in it passed.
 mkdir -p "$tmp/rt"
