@@ -65,7 +65,7 @@ lint: deps
 apply-check: deps
 	@$(S)/apply-check.sh
 clean:
-	rm -rf build/kbuild build/kbuild-* build/out build/out-* build/lint/kbuild build/logs build/logs-* build/mutants
+	rm -rf build/kbuild build/kbuild-* build/out build/out-* build/lint/kbuild build/lint/kbuild-* build/logs build/logs-* build/mutants
 distclean:
 	@$(S)/export-check.sh && rm -rf build
 

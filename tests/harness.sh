@@ -160,7 +160,7 @@ fi
 read -r -a words <<<"$(make -s -n -C "$TOP" clean 2>/dev/null)"
 missing=''
 for d in build/kbuild-debug build/kbuild-no-gmem-mmap build/out-debug build/logs-debug \
-	build/lint/kbuild build/mutants; do
+	build/lint/kbuild build/lint/kbuild-modular-kvm build/mutants; do
 	hit=''
 	for w in "${words[@]}"; do
 		# shellcheck disable=SC2053
