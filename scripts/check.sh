@@ -38,6 +38,9 @@ fi
 # Shadow paging: gmem-only memslots must not depend on two-dimensional
 # paging, and KVM's own page-table walks must reach guest_memfd.
 run_suite kvm-shadow-paging "$TOP/tests/kvm-shadow-paging.list" "kvm_amd.npt=0 ${KCMDLINE:-}"
+# The shadow MMU over NPT (kvm.tdp_mmu=0, no software-protected VMs): its
+# faults prefetch neighbouring pages, which must come from guest_memfd too.
+run_suite kvm-legacy-mmu "$TOP/tests/kvm-shadow-paging.list" "kvm.tdp_mmu=0 ${KCMDLINE:-}"
 
 info "harness self-tests"
 "$TOP/tests/harness.sh" | tee "$OUT/harness.ktap"
