@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh: make bench. Build the test kernel and tools/bench/gmem-bench,
-# boot the kernel twice — in-place conversion on (P1 in place, P2-P5) and
+# boot the kernel twice — in-place conversion on (P1 in place, P2-P6) and
 # off (P1's copy path, P3 and P5 for comparison) — and turn what the two
 # boots measured into build/bench/{results.json,table.txt,conversion.png}.
 # A benchmark, not a test: numbers never fail it, errors do.
@@ -49,12 +49,12 @@ boot() {
 	fi
 }
 
-boot inplace "in-place conversion on: P1 in place, P2, P3, P4, P5" "${KCMDLINE:-}"
+boot inplace "in-place conversion on: P1 in place, P2, P3, P4, P5, P6" "${KCMDLINE:-}"
 boot copy "in-place conversion off: P1 the 6.12 copy path; P3, P4, P5 the 6.12 way" \
 	"kvm.gmem_in_place_conversion=0 ${KCMDLINE:-}"
 
 info "results"
-machine="$(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; test VM: qemu-system-x86_64 -accel tcg -cpu max, ${VM_CPUS:-2} vCPUs, ${VM_MEM:-4G}"
+machine="$(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; test VM: qemu-system-x86_64 -accel tcg -cpu max, $VM_CPUS vCPUs, $VM_MEM in $VM_NODES NUMA nodes"
 python3 "$TOP/tools/bench/report.py" --machine "$machine" \
 	--kernel "$(sed -n 's/^# Linux\/x86 \(.*\) Kernel Configuration/\1/p' "$KBUILD/.config")" \
 	"$BENCH/inplace.log" "$BENCH/copy.log" "$BENCH"

@@ -42,6 +42,11 @@ IDENT_EMAIL="maintainers@users.noreply.h-seed-19ce1310.example"
 # Fixed dates make the base commit (and so base-commit:) reproducible.
 FIXED_DATE="2026-01-01T00:00:00+0000"
 
+# The test VM: vCPUs, memory, and NUMA nodes it is split into (QEMU -numa).
+VM_CPUS=${VM_CPUS:-2}
+VM_MEM=${VM_MEM:-4G}
+VM_NODES=${VM_NODES:-2}
+
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Paths under build/ are rewritten relative to the object directory, so that
 # trees with the same layout (build/tree, build/lint/tree) share cache hits.

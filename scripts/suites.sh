@@ -29,19 +29,26 @@ add_nested() {
 
 # The configuration a boot with kernel command line $1 must have, for the
 # tests to check (tools/testing/selftests/kvm/include/gmem_config.h): the
-# Kconfig option, kvm.gmem_in_place_conversion, and whether software-
-# protected VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU).
+# Kconfig option, kvm.gmem_in_place_conversion, whether software-protected
+# VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU), whether KVM uses
+# NPT, and how many NUMA nodes the kernel sees (vm.sh's VM_NODES, if the
+# kernel reads ACPI's SRAT).
 gmem_config() {
-	local cmdline=" $1 " mmap=0 conversion=0 swp=0
+	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1
 	if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 		mmap=1
 		[[ $cmdline == *" kvm.gmem_in_place_conversion=0 "* ]] || conversion=1
 	fi
+	[[ $cmdline != *" kvm_amd.npt=0 "* ]] || tdp=0
 	if grep -q '^CONFIG_KVM_SW_PROTECTED_VM=y' "$KBUILD/.config" &&
-		[[ $cmdline != *" kvm_amd.npt=0 "* && $cmdline != *" kvm.tdp_mmu=0 "* ]]; then
+		[ "$tdp" = 1 ] && [[ $cmdline != *" kvm.tdp_mmu=0 "* ]]; then
 		swp=1
 	fi
-	printf 'mmap=%s conversion=%s sw_protected_vm=%s' "$mmap" "$conversion" "$swp"
+	if grep -q '^CONFIG_X86_64_ACPI_NUMA=y' "$KBUILD/.config"; then
+		nodes=$VM_NODES
+	fi
+	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s' \
+		"$mmap" "$conversion" "$swp" "$tdp" "$nodes"
 }
 
 # One boot per suite; a suite is a test list and a kernel command line.

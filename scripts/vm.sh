@@ -37,9 +37,37 @@ if [ -z "$interactive" ]; then
 	: >"$results"
 fi
 
+smp=$VM_CPUS numa=()
+# NUMA: VM_NODES nodes, each with an equal share of the memory, described
+# to the guest in ACPI's SRAT. The vCPUs are split into one socket per node
+# (cores of a socket share a cache, which must not span nodes) if they
+# divide evenly; otherwise they all go to node 0.
+if [ "$VM_NODES" -gt 1 ]; then
+	case $VM_MEM in
+	*G) mib=$((${VM_MEM%G} * 1024)) ;;
+	*M) mib=${VM_MEM%M} ;;
+	*[0-9]) mib=$VM_MEM ;;
+	*) die "VM_MEM=$VM_MEM: give it in M or G for VM_NODES=$VM_NODES" ;;
+	esac
+	per_node=$VM_CPUS sockets=1
+	if [ $((VM_CPUS % VM_NODES)) = 0 ]; then
+		per_node=$((VM_CPUS / VM_NODES)) sockets=$VM_NODES
+	fi
+	smp="$VM_CPUS,sockets=$sockets,cores=$((VM_CPUS / sockets)),threads=1"
+	for ((n = 0; n < VM_NODES; n++)); do
+		size=$((mib / VM_NODES))
+		[ "$n" -lt $((VM_NODES - 1)) ] || size=$((mib - size * (VM_NODES - 1)))
+		node="node,nodeid=$n,memdev=mem$n"
+		if [ "$n" -lt "$sockets" ]; then
+			node+=",cpus=$((n * per_node))-$(((n + 1) * per_node - 1))"
+		fi
+		numa+=(-object "memory-backend-ram,id=mem$n,size=${size}M" -numa "$node")
+	done
+fi
+
 # Single-threaded TCG by default: see the README ("Test VM") for why.
 accel=${QEMU_ACCEL:-tcg,thread=single}
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "${VM_CPUS:-2}" -m "${VM_MEM:-4G}"
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m "$VM_MEM" "${numa[@]}"
 	-nodefaults -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-kernel "$kernel" -initrd "$initrd"

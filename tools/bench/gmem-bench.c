@@ -6,7 +6,8 @@
  * It runs the parts the booted kernel offers:
  *  - with in-place conversion (KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES):
  *    P1 in place, P2 conversion cost vs size and fragmentation, P3 host
- *    first-touch faults, P4 guest fault-in, P5 state bytes per range;
+ *    first-touch faults, P4 guest fault-in, P5 state bytes per range,
+ *    P6 guest fault-in under a NUMA policy set with mbind();
  *  - with VM-level private attributes (kvm.gmem_in_place_conversion=0):
  *    P1 the copy path 6.12 offers, P3 again (to compare the two boots),
  *    P4 for guest_memfd as 6.12 uses it, P5 for the VM-level xarray.
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/falloc.h>
+#include <linux/mempolicy.h>
 #include <linux/sizes.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -649,6 +651,104 @@ static void p4_guest_faults(uint64_t size, bool inplace)
 	}
 }
 
+/*
+ * P6: guest fault-in from a gmem-only memslot (shared) with no NUMA policy,
+ * with the whole file bound to node 0, and interleaved over nodes 0 and 1:
+ * what asking the file's policy costs a fault.  Needs two nodes.
+ */
+enum { NUMA_NONE, NUMA_BIND, NUMA_INTERLEAVE, NR_NUMA };
+static const char * const numa_name[] = { "none", "bind", "interleave" };
+
+static void set_numa_policy(int fd, uint64_t size, int policy)
+{
+	unsigned long nodes = policy == NUMA_BIND ? 1 : 3;
+	int mode = policy == NUMA_BIND ? MPOL_BIND : MPOL_INTERLEAVE;
+	void *mem;
+
+	if (policy == NUMA_NONE)
+		return;
+	/* The policy belongs to the file: it outlives this mapping. */
+	mem = map_shared(fd, size);
+	TEST_ASSERT(!syscall(__NR_mbind, mem, size, mode, &nodes, 3, 0),
+		    "mbind: %s", strerror(errno));
+	munmap(mem, size);
+}
+
+/* The node of the first @n pages of @fd, which must be allocated. */
+static void check_nodes(int fd, int policy, int n)
+{
+	void *mem = map_shared(fd, n * PG), *pages[64];
+	int status[64], i, want;
+
+	TEST_ASSERT(n <= 64, "check_nodes: at most 64 pages");
+	for (i = 0; i < n; i++) {
+		pages[i] = (char *)mem + i * PG;
+		(void)*(volatile char *)pages[i];
+	}
+	TEST_ASSERT(!syscall(__NR_move_pages, 0, n, pages, NULL, status, 0),
+		    "move_pages: %s", strerror(errno));
+	for (i = 0; i < n && policy != NUMA_NONE; i++) {
+		want = policy == NUMA_BIND ? 0 : i % 2;
+		TEST_ASSERT(status[i] == want, "P6 %s: page %d on node %d, not %d",
+			    numa_name[policy], i, status[i], want);
+	}
+	munmap(mem, n * PG);
+}
+
+static int numa_nodes(void)
+{
+	unsigned long mask[16] = {};
+	int n = 0, i;
+
+	if (syscall(__NR_get_mempolicy, NULL, mask, 1024, NULL, MPOL_F_MEMS_ALLOWED))
+		return 1;
+	for (i = 0; i < 1024; i++)
+		n += !!(mask[i / 64] & (1UL << (i % 64)));
+	return n;
+}
+
+static void p6_numa_faults(uint64_t size)
+{
+	double pf[NR_NUMA][MAX_REPS], touch[NR_NUMA][MAX_REPS];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	char name[64];
+	int r, k, pol, fd;
+	void *anon;
+
+	if (numa_nodes() < 2) {
+		printf("P6: skipped, the VM has one NUMA node\n");
+		return;
+	}
+	progress("P6 guest fault-in under a NUMA policy: %s, %d x", size_str(size), reps);
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < NR_NUMA; k++) {
+			pol = (r + k) % NR_NUMA;
+
+			vm = p4_vm(B_GMEM_SHARED, size, &vcpu, &fd, &anon);
+			set_numa_policy(fd, size, pol);
+			pf[pol][r] = (size / PG) / (pre_fault(vcpu, GPA_A, size) / 1e9);
+			check_nodes(fd, pol, 64);
+			kvm_vm_free(vm);
+			close(fd);
+
+			vm = p4_vm(B_GMEM_SHARED, size, &vcpu, &fd, &anon);
+			set_numa_policy(fd, size, pol);
+			touch[pol][r] = (size / PG) /
+					(guest_run(vcpu, OP_WRITE, 0, GPA_A, size) / 1e9);
+			check_nodes(fd, pol, 64);
+			kvm_vm_free(vm);
+			close(fd);
+		}
+	}
+	for (pol = 0; pol < NR_NUMA; pol++) {
+		snprintf(name, sizeof(name), "p6.prefault.%s", numa_name[pol]);
+		result(name, "pages/s", pf[pol], reps);
+		snprintf(name, sizeof(name), "p6.vcpu.%s", numa_name[pol]);
+		result(name, "pages/s", touch[pol], reps);
+	}
+}
+
 static long slab_unreclaimable_kb(void)
 {
 	char line[128];
@@ -709,13 +809,13 @@ static void help(const char *prog)
 	printf("usage: %s [-r REPS] [-s MiB] [-p PARTS]\n"
 	       "  -r  repetitions of each measurement (default 5)\n"
 	       "  -s  P1 size in MiB (default 256)\n"
-	       "  -p  parts to run, e.g. 12 (default 12345)\n", prog);
+	       "  -p  parts to run, e.g. 12 (default 123456)\n", prog);
 }
 
 int main(int argc, char *argv[])
 {
 	uint64_t p1_size = SZ_256M;
-	const char *parts = "12345";
+	const char *parts = "123456";
 	bool inplace, vm_attrs;
 	int c;
 
@@ -763,6 +863,8 @@ int main(int argc, char *argv[])
 		p4_guest_faults(SZ_128M, inplace);
 	if (strchr(parts, '5'))
 		p5_state_bytes(!inplace);
+	if (strchr(parts, '6') && inplace)
+		p6_numa_faults(SZ_128M);
 	printf("gmem-bench: done\n");
 	return 0;
 }
