@@ -117,7 +117,7 @@ result $? "the summary counts nested subtests; a failure, a crash after passing,
 : >"$tmp/empty.cpio"
 rc1=0
 if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
-	VM_MEM=not-a-size "$TOP/scripts/vm.sh" -t 60 -l "$tmp/vm.log" "$tmp/empty.cpio" \
+	VM_NODES=1 VM_MEM=not-a-size "$TOP/scripts/vm.sh" -t 60 -l "$tmp/vm.log" "$tmp/empty.cpio" \
 		>"$tmp/out" 2>&1
 	rc1=$?
 	grep -q 'qemu failed' "$tmp/out" || rc1=0
