@@ -31,10 +31,10 @@ add_nested() {
 # tests to check (tools/testing/selftests/kvm/include/gmem_config.h): the
 # Kconfig option, kvm.gmem_in_place_conversion, whether software-protected
 # VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU), whether KVM uses
-# NPT, and how many NUMA nodes the kernel sees (vm.sh's VM_NODES, if the
-# kernel reads ACPI's SRAT).
+# NPT, how many NUMA nodes the kernel sees (vm.sh's VM_NODES, if the
+# kernel reads ACPI's SRAT), and whether it has NUMA balancing.
 gmem_config() {
-	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1
+	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1 balancing=0
 	if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 		mmap=1
 		[[ $cmdline == *" kvm.gmem_in_place_conversion=0 "* ]] || conversion=1
@@ -47,8 +47,11 @@ gmem_config() {
 	if grep -q '^CONFIG_X86_64_ACPI_NUMA=y' "$KBUILD/.config"; then
 		nodes=$VM_NODES
 	fi
-	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s' \
-		"$mmap" "$conversion" "$swp" "$tdp" "$nodes"
+	if grep -q '^CONFIG_NUMA_BALANCING=y' "$KBUILD/.config"; then
+		balancing=1
+	fi
+	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s numa_balancing=%s' \
+		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing"
 }
 
 # One boot per suite; a suite is a test list and a kernel command line.
