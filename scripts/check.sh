@@ -35,6 +35,12 @@ if grep -q gmem_in_place_conversion "$TREE/virt/kvm/kvm_main.c" &&
 	grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 	run_suite kvm-conversion-off "$list" "kvm.gmem_in_place_conversion=0 ${KCMDLINE:-}"
 fi
+# Huge folios (kvm.gmem_huge): the whole suite and the demo again, with
+# every guest_memfd 2 MiB-backed where it can be.
+if grep -q gmem_huge "$TREE/virt/kvm/guest_memfd.c" &&
+	grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
+	run_suite kvm-huge "$demo_list" "kvm.gmem_huge=always ${KCMDLINE:-}"
+fi
 # Shadow paging: gmem-only memslots must not depend on two-dimensional
 # paging, and KVM's own page-table walks must reach guest_memfd.
 run_suite kvm-shadow-paging "$TOP/tests/kvm-shadow-paging.list" "kvm_amd.npt=0 ${KCMDLINE:-}"

@@ -32,12 +32,16 @@ add_nested() {
 # Kconfig option, kvm.gmem_in_place_conversion, whether software-protected
 # VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU), whether KVM uses
 # NPT, how many NUMA nodes the kernel sees (vm.sh's VM_NODES, if the
-# kernel reads ACPI's SRAT), and whether it has NUMA balancing.
+# kernel reads ACPI's SRAT), whether it has NUMA balancing, and the
+# kvm.gmem_huge it was booted with.
 gmem_config() {
-	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1 balancing=0
+	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1 balancing=0 huge=never
 	if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 		mmap=1
 		[[ $cmdline == *" kvm.gmem_in_place_conversion=0 "* ]] || conversion=1
+		if [[ $cmdline =~ \ kvm\.gmem_huge=([a-z_]+)\  ]]; then
+			huge=${BASH_REMATCH[1]}
+		fi
 	fi
 	[[ $cmdline != *" kvm_amd.npt=0 "* ]] || tdp=0
 	if grep -q '^CONFIG_KVM_SW_PROTECTED_VM=y' "$KBUILD/.config" &&
@@ -50,8 +54,8 @@ gmem_config() {
 	if grep -q '^CONFIG_NUMA_BALANCING=y' "$KBUILD/.config"; then
 		balancing=1
 	fi
-	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s numa_balancing=%s' \
-		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing"
+	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s numa_balancing=%s huge=%s' \
+		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing" "$huge"
 }
 
 # One boot per suite; a suite is a test list and a kernel command line.
