@@ -118,6 +118,67 @@ def main():
         ("boot_drift_memfd_faults", "off:p3.memfd", "on:p3.memfd", "x", None, True,
          "memfd faults/s, second boot / first boot (P1 pairs the two boots)"),
     ]
+    # P7, huge folios: only where the in-place boot measured it (a kernel
+    # with kvm.gmem_huge). Its P1 with re-faults pairs with the copy path
+    # of the other boot at the same size, as P1 does.
+    def p7_size(prefix):
+        return max((int(k.rsplit(".", 1)[1]) for k in on if k.startswith(prefix)),
+                   default=None)
+
+    p7_fault = p7_size("p7.prefault.gmem_huge.")
+    p7_p1 = p7_size("p7.inplace.refault.gmem_huge.")
+    p7_note = None
+    if p7_fault is None:
+        p7_note = ("P7 (huge folios): not measured (a kernel without kvm.gmem_huge, "
+                   "or -p left it out)")
+    else:
+        f = p7_fault
+        fl = f"{f >> 30} GiB" if f >= 1 << 30 else f"{f >> 20} MiB"
+        specs += [
+            ("p7_prefault_huge_over_anon_thp", f"on:p7.prefault.gmem_huge.{f}",
+             f"on:p7.prefault.anon_thp.{f}", "x", 2, True,
+             f"P7 KVM_PRE_FAULT_MEMORY pages/s, {fl}: guest_memfd huge folios / anonymous "
+             "THP (use_zero_page=0: allocated, as guest_memfd's)"),
+            ("p7_prefault_huge_over_anon_zeropage", f"on:p7.prefault.gmem_huge.{f}",
+             f"on:p7.prefault.anon_thp_zeropage.{f}", "x", None, True,
+             "P7 the same / anonymous THP as set by default: a read fault maps the huge "
+             "zero page, allocating nothing"),
+            ("p7_prefault_huge_over_4k", f"on:p7.prefault.gmem_huge.{f}",
+             f"on:p7.prefault.gmem_4k.{f}", "x", None, True,
+             "P7 the same, guest_memfd huge folios / 4 KiB folios"),
+            ("p7_vcpu_huge_over_4k", f"on:p7.vcpu.gmem_huge.{f}", f"on:p7.vcpu.gmem_4k.{f}",
+             "x", 1.5, True,
+             f"P7 vCPU first touch of every page pages/s, {fl}: huge folios / 4 KiB folios"),
+            ("p7_vcpu_huge_over_anon_thp", f"on:p7.vcpu.gmem_huge.{f}",
+             f"on:p7.vcpu.anon_thp.{f}", "x", None, True,
+             "P7 the same, guest_memfd huge folios / anonymous THP"),
+            ("p7_convert_2m_4k_over_huge", "on:p7.convert.gmem_4k.2097152",
+             "on:p7.convert.gmem_huge.2097152", "x", 1, True,
+             "P7 populated 2 MiB shared->private->shared: 4 KiB folios' time / huge "
+             "folios' (aligned: no split)"),
+            ("p7_convert_64m_4k_over_huge", "on:p7.convert.gmem_4k.67108864",
+             "on:p7.convert.gmem_huge.67108864", "x", 1, True, "P7 the same, 64 MiB"),
+            ("p7_split_us", "on:p7.split.gmem_huge", None, "us", None, False,
+             "P7 4 KiB -> private inside an allocated, never mapped huge folio "
+             "(splitting it), microseconds"),
+            ("p7_split_huge_over_4k", "on:p7.split.gmem_huge", "on:p7.split.gmem_4k",
+             "x", None, False, "P7 the same / the same conversion with 4 KiB folios"),
+            ("p7_memory_huge_over_4k", "on:p7.memory.gmem_huge", "on:p7.memory.gmem_4k",
+             "x", None, False, "P7 page cache for one 4 KiB page touched per 2 MiB of "
+             "64 MiB, huge / 4 KiB folios (512 expected)"),
+        ]
+    if p7_p1 is not None:
+        pl = f"{p7_p1 >> 20} MiB"
+        specs.append(
+            ("p7_refault_4k_over_huge", f"on:p7.inplace.refault.gmem_4k.{p7_p1}",
+             f"on:p7.inplace.refault.gmem_huge.{p7_p1}", "x", None, True,
+             f"P7 P1 {pl} in place counting re-faults: 4 KiB folios' time / huge folios'"))
+        if f"p1.copy.round.{p7_p1}" in off:
+            specs.append(
+                ("p7_refault_huge_vs_copy_x", f"off:p1.copy.round.{p7_p1}",
+                 f"on:p7.inplace.refault.gmem_huge.{p7_p1}", "x", 10, True,
+                 f"P7 P1 {pl}: copy path time / in place with huge folios counting re-faults"))
+
     metrics = {}
     for key, num, den, unit, target, higher, what in specs:
         v = values(num) if den is None else ratio(values(num), values(den))
@@ -151,6 +212,8 @@ def main():
             verdict = f"{'>=' if m['higher_is_better'] else '<='}{m['target']:<4g}{' ok' if ok else ' MISS'}"
         lines.append(f"{key:38} {m['median']:9.4g} {m['min']:9.4g}..{m['max']:<9.4g} "
                      f"{verdict:10} {m['what']}")
+    if p7_note:
+        lines.append(p7_note)
 
     lines += ["", "conversion round trip (shared -> private -> shared), median of repetitions:",
               f"{'size':>8} {'in place':>12} {'+ re-faults':>12} {'copy path':>12} "
