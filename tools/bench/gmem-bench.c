@@ -1042,13 +1042,38 @@ static double p7_fault_in(int k, uint64_t size, bool vcpu_touch)
 }
 
 /*
+ * The floor under fault-in: fallocate() of @size of a guest_memfd with
+ * huge folios or 4 KiB ones, bound to no memslot: what allocating the
+ * folios and inserting them into the page cache costs.  guest_memfd zeroes
+ * a folio on first use, not here, so the rest of a fault's cost is zeroing
+ * and mapping.  Pages per second.
+ */
+static double p7_fallocate(uint64_t size, bool huge)
+{
+	struct kvm_vm *vm = vm_create_barebones_type(KVM_X86_SW_PROTECTED_VM);
+	int fd = gmem_create(vm, size, huge);
+	long thp_kb = meminfo_kb("FileHugePages");
+	uint64_t t = now_ns();
+
+	TEST_ASSERT(!fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size),
+		    "fallocate: %s", strerror(errno));
+	t = now_ns() - t;
+	check_folios(huge ? "P7 fallocate, gmem_huge" : "P7 fallocate, gmem_4k",
+		     huge, size, meminfo_kb("FileHugePages") - thp_kb);
+	close(fd);
+	kvm_vm_free(vm);
+	return (size / PG) / (t / 1e9);
+}
+
+/*
  * P7 fault-in: KVM_PRE_FAULT_MEMORY, and a vCPU writing every page, as in
  * P4, from a gmem-only memslot (shared) of a guest_memfd with huge folios,
- * of one with 4 KiB folios, and from anonymous memory with THP.
+ * of one with 4 KiB folios, and from anonymous memory with THP; and
+ * fallocate() of the guest_memfds, the floor under both.
  */
 static void p7_faults(uint64_t size)
 {
-	double pf[NR_P7][MAX_REPS], touch[NR_P7][MAX_REPS];
+	double pf[NR_P7][MAX_REPS], touch[NR_P7][MAX_REPS], fa[2][MAX_REPS];
 	int r, k, b;
 	char name[64];
 
@@ -1061,6 +1086,12 @@ static void p7_faults(uint64_t size)
 			if (b != P7_ANON_ZERO_PAGE)
 				touch[b][r] = p7_fault_in(b, size, true);
 		}
+		for (k = 0; k < 2; k++)
+			fa[(r + k) % 2][r] = p7_fallocate(size, (r + k) % 2);
+	}
+	for (k = 0; k < 2; k++) {
+		snprintf(name, sizeof(name), "p7.fallocate.%s.%lu", file_name[k], size);
+		result(name, "pages/s", fa[k], reps);
 	}
 	for (b = 0; b < NR_P7; b++) {
 		snprintf(name, sizeof(name), "p7.prefault.%s.%lu", p7_name[b], size);

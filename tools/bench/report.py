@@ -143,6 +143,13 @@ def main():
              f"on:p7.prefault.anon_thp_zeropage.{f}", "x", None, True,
              "P7 the same / anonymous THP as set by default: a read fault maps the huge "
              "zero page, allocating nothing"),
+            ("p7_prefault_huge_over_fallocate", f"on:p7.prefault.gmem_huge.{f}",
+             f"on:p7.fallocate.gmem_huge.{f}", "x", None, True,
+             "P7 the same / fallocate() of a huge-folio guest_memfd (allocates only: "
+             "guest_memfd zeroes on first use): what allocation is of a pre-fault"),
+            ("p7_fallocate_huge_over_4k", f"on:p7.fallocate.gmem_huge.{f}",
+             f"on:p7.fallocate.gmem_4k.{f}", "x", None, True,
+             "P7 fallocate() pages/s, huge folios / 4 KiB folios"),
             ("p7_prefault_huge_over_4k", f"on:p7.prefault.gmem_huge.{f}",
              f"on:p7.prefault.gmem_4k.{f}", "x", None, True,
              "P7 the same, guest_memfd huge folios / 4 KiB folios"),
