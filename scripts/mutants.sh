@@ -4,9 +4,9 @@
 # Each tests/mutants/*.patch is one small bug in the series' kernel code.
 # For each: apply it to a scratch checkout of the series (build/mutants/tree,
 # the work tree's committed HEAD), rebuild the kernel incrementally, and run
-# the guest_memfd tests (tests/mutants/suite.list) in the four
-# configurations of make check (conversion on, off, shadow paging, the
-# shadow MMU over NPT), stopping
+# the guest_memfd tests (tests/mutants/suite.list) in the five
+# configurations of make check (conversion on, off, huge folios, shadow
+# paging, the shadow MMU over NPT), stopping
 # at the first failure. A mutant is killed when a test fails, the VM dies,
 # or the kernel prints a report; it survived when everything passed.
 # The unmutated kernel must pass first. Prints a table and the kill rate
@@ -47,14 +47,15 @@ shadow_list=$M/shadow.list
 grep -xFf "$TOP/tests/kvm-shadow-paging.list" "$list" >"$shadow_list" || true
 . "$TOP/scripts/suites.sh"
 
-# run_all: the four configurations, stopping at the first that fails.
+# run_all: the five configurations, stopping at the first that fails.
 # Prints the first failure, if any; exit status 1 when something failed.
 run_all() {
 	local suite cmdline l
-	for suite in kvm kvm-conversion-off kvm-shadow-paging kvm-legacy-mmu; do
+	for suite in kvm kvm-conversion-off kvm-huge kvm-shadow-paging kvm-legacy-mmu; do
 		case $suite in
 		kvm) cmdline='' l=$list ;;
 		kvm-conversion-off) cmdline='kvm.gmem_in_place_conversion=0' l=$list ;;
+		kvm-huge) cmdline='kvm.gmem_huge=always' l=$list ;;
 		kvm-shadow-paging) cmdline='kvm_amd.npt=0' l=$shadow_list ;;
 		kvm-legacy-mmu) cmdline='kvm.tdp_mmu=0' l=$shadow_list ;;
 		esac
