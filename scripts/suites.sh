@@ -58,9 +58,26 @@ gmem_config() {
 		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing" "$huge"
 }
 
+# SUITES="kvm-huge ...": run only the suites named (all when unset).
+want_suite() {
+	[ -z "${SUITES:-}" ] || [[ " $SUITES " == *" $1 "* ]]
+}
+
 # One boot per suite; a suite is a test list and a kernel command line.
+# Debug kernels (KASAN, lockdep, kmemleak under TCG) run everything several
+# times slower: their tests get DEBUG_TIMEOUT_FACTOR (4) times the list's
+# timeouts.
 run_suite() {
 	local name=$1 list=$2 cmdline=$3 job specs=() p rc=0 log=$LOGS/vm-$1.log
+	want_suite "$name" || { say "    (suite '$name' not in SUITES='$SUITES': skipped)"; return 0; }
+	local vm_timeout=1800
+	if [ -n "${DEBUG:-}" ]; then
+		vm_timeout=5400
+		awk -v f="${DEBUG_TIMEOUT_FACTOR:-4}" \
+			'/^[[:space:]]*(#|$)/ { print; next } { $1 = $1 * f; print }' \
+			"$list" >"$OUT/debug-$name.list"
+		list=$OUT/debug-$name.list
+	fi
 	job=$OUT/job-$name.sh
 	# The conversion race and stress tests' length: longer on debug kernels.
 	local secs=5
@@ -74,7 +91,7 @@ run_suite() {
 	specs+=("$list:/kvm/tests.list")
 	"$TOP/scripts/initramfs.sh" "$OUT/initramfs-$name.cpio" "$job" "${specs[@]}"
 	info "booting the test kernel: suite '$name'${cmdline:+ ($cmdline)}; console log: ${log#"$TOP"/}"
-	"$TOP/scripts/vm.sh" -t "${VM_TIMEOUT:-1800}" -a "$cmdline" -l "$log" \
+	"$TOP/scripts/vm.sh" -t "${VM_TIMEOUT:-$vm_timeout}" -a "$cmdline" -l "$log" \
 		"$OUT/initramfs-$name.cpio" || rc=$?
 	# The job's KTAP comes from the VM's second serial port (vm.sh), free
 	# of kernel messages; a VM that died still reports what ran.
