@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE DEBUG SUITES DEBUG_TIMEOUT_FACTOR KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS MUTANTS
+export BASE ARCHS DEBUG SUITES DEBUG_TIMEOUT_FACTOR KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS MUTANTS
 
 .PHONY: help deps base tree export export-check kernel selftests check run caps \
 	vm-run shell lint apply-check bench check-regress check-maple mutants clean distclean
@@ -12,8 +12,9 @@ help:
 	@echo "make run            boot the patched kernel and run the demo VMM (DEMO_ARGS=--quiet: table only)"
 	@echo "make caps           boot the patched kernel and print its guest_memfd capabilities"
 	@echo "make check          build everything, run all tests, print 'N passed, N failed, N skipped'"
+	@echo "make check ARCHS=arm64   one architecture only (ARCHS='x86 arm64' by default; also for kernel, vm-run, shell)"
 	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug; timeouts x4)"
-	@echo "make check SUITES='kvm kvm-huge'   only the boots named (kvm, kvm-conversion-off, kvm-huge, kvm-shadow-paging, kvm-legacy-mmu)"
+	@echo "make check SUITES='kvm kvm-huge'   only the boots named (x86: kvm, kvm-conversion-off, kvm-huge, kvm-shadow-paging, kvm-legacy-mmu; arm64: arm64-kvm, arm64-kvm-huge, arm64-nvhe)"
 	@echo "make check-regress  the whole x86 KVM selftest suite on stock 6.12 and the series (off, param 0/1): regression table"
 	@echo "make check-maple    boot a kernel that runs lib/test_maple_tree.c (the maple_tree fix's reproducer)"
 	@echo "make mutants       mutation testing: each tests/mutants/*.patch is a kernel bug the tests must catch (MUTANTS='01 07')"
@@ -41,7 +42,8 @@ export-check:
 kernel: deps
 	@$(S)/tree.sh --ensure && $(S)/kernel.sh
 selftests: kernel
-	@$(S)/selftests.sh tests/kvm-selftests.list
+	@if [ "$${ARCHS:-x86}" = arm64 ]; then $(S)/selftests.sh tests/kvm-selftests-arm64.list; \
+	else $(S)/selftests.sh tests/kvm-selftests.list; fi
 check:
 	@$(S)/check.sh
 run:
@@ -66,7 +68,7 @@ lint: deps
 apply-check: deps
 	@$(S)/apply-check.sh
 clean:
-	rm -rf build/kbuild build/kbuild-* build/out build/out-* build/lint/kbuild build/lint/kbuild-* build/logs build/logs-* build/mutants
+	rm -rf build/kbuild build/kbuild-* build/out build/out-* build/lint/kbuild build/lint/kbuild-* build/logs build/logs-* build/mutants build/results.*
 distclean:
 	@$(S)/export-check.sh && rm -rf build
 

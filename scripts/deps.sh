@@ -5,6 +5,9 @@
 
 pkgs=(make gcc libc6-dev git ccache flex bison bc libelf-dev libssl-dev
 	cpio rsync procps xz-utils file python3 python3-ply python3-git qemu-system-x86 busybox-static "$@")
+# The other architectures of ARCHS (all by default): cross compilers, QEMU.
+# shellcheck disable=SC2086 # ARCHS is a list of words
+mapfile -t -O ${#pkgs[@]} pkgs < <(arch_packages ${ARCHS:-x86 arm64})
 [ -f /etc/debian_version ] || die "this harness needs Debian 12 (bookworm) x86_64 with apt"
 [ "$(uname -m)" = x86_64 ] || die "this harness needs an x86_64 machine (found $(uname -m))"
 

@@ -5,11 +5,17 @@
 # with the shared libraries of every dynamic ELF among them.
 . "$(dirname "$0")/lib.sh"
 
-need cpio busybox ldd
+need cpio file ldd
 [ $# -ge 2 ] || die "usage: initramfs.sh OUT.cpio JOB [SRC[:DEST] ...]"
 out=$1 job=$2
 shift 2
-bb=$(command -v busybox)
+if [ "$KARCH" = x86 ]; then
+	need busybox
+	bb=$(command -v busybox)
+else
+	# Debian's busybox-static for the architecture (scripts/busybox.sh).
+	bb=$("$TOP/scripts/busybox.sh")
+fi
 file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 	ldd "$bb" 2>&1 | grep -q 'not a dynamic' ||
 	die "$bb is not static; install busybox-static"
@@ -31,6 +37,14 @@ for spec in "$@"; do
 	cp -a "$src" "$root$dest"
 done
 
+# Programs for another architecture must be static: ldd cannot read them.
+if [ "$KARCH" != x86 ]; then
+	while IFS= read -r -d '' f; do
+		if file "$f" | grep -q 'ELF.*dynamically linked'; then
+			die "${f#"$root"} is a dynamically linked program; build it with -static for $KARCH"
+		fi
+	done < <(find "$root" -type f -perm -u+x -print0)
+fi
 # Shared libraries (and the dynamic loader) of every dynamic program.
 libs=$(find "$root" -type f -perm -u+x ! -path "$root/bin/busybox" -exec ldd {} \; 2>/dev/null |
 	grep -o '/[^ ]*\.so[^ ]*' | sort -u || true)

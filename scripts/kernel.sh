@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Configure and build the test kernel from the work tree, out of tree
-# (O=build/kbuild) with ccache. Prints nothing but progress; the image is
-# $KBUILD/arch/x86/boot/bzImage.
+# Configure and build the test kernel for $KARCH (x86 or arm64, see lib.sh)
+# from the work tree, out of tree (O=build/kbuild, build/kbuild-arm64) with
+# ccache. Prints nothing but progress; the image is $KBUILD/$KIMAGE.
 . "$(dirname "$0")/lib.sh"
 
-need make gcc ccache flex bison bc
+need make gcc ccache flex bison bc ${CROSS_COMPILE:+${CROSS_COMPILE}gcc}
 [ -e "$TREE/.git" ] || die "no work tree at $TREE; run 'make tree' first"
 mkdir -p "$KBUILD"
 
-fragments=("$TOP/kernel/test.config")
+fragments=("$TOP/kernel/test.config" "$TOP/kernel/test-$KARCH.config")
 [ -z "${DEBUG:-}" ] || fragments+=("$TOP/kernel/debug.config")
 [ -z "${KCONFIG_EXTRA:-}" ] || fragments+=("$KCONFIG_EXTRA")
 
-KMAKE=(make -C "$TREE" O="$KBUILD" CC="ccache gcc" HOSTCC="ccache gcc"
+KMAKE=(make -C "$TREE" O="$KBUILD" CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc"
 	KBUILD_BUILD_TIMESTAMP="$FIXED_DATE" KBUILD_BUILD_USER=gmem612
 	KBUILD_BUILD_HOST=harness LOCALVERSION=)
+[ "$KARCH" = x86 ] || KMAKE+=(ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE")
 
 # Regenerate the config each time (a patch may add Kconfig symbols), but
 # keep the old .config file when nothing changed, so make sees no change.
@@ -56,7 +57,7 @@ missing=$(awk '
 $missing"
 
 jobs=$(($(nproc) + 1))
-targets=(bzImage)
+targets=("$(basename "$KIMAGE")")
 # A configuration with modules (make lint's modular KVM) builds them too:
 # modpost is what checks the exports.
 ! grep -q '^CONFIG_MODULES=y' "$cfg" || targets+=(modules)
@@ -64,4 +65,4 @@ run_step "building kernel (make -j$jobs ${targets[*]})" "$LOGS/kernel-build.log"
 	"${KMAKE[@]}" -j"$jobs" "${targets[@]}"
 run_step "installing uAPI headers" "$LOGS/headers.log" \
 	"${KMAKE[@]}" INSTALL_HDR_PATH="$KBUILD/hdr" headers_install
-info "kernel $(cat "$KBUILD/include/config/kernel.release"): ${KBUILD#"$TOP"/}/arch/x86/boot/bzImage"
+info "kernel $(cat "$KBUILD/include/config/kernel.release"): ${KBUILD#"$TOP"/}/$KIMAGE"

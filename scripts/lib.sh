@@ -23,9 +23,33 @@ case ${DEBUG:-} in
 0 | n | no | N | NO) DEBUG= ;;
 esac
 export DEBUG
+# KARCH: the architecture of the test kernel and VM, x86 (default) or arm64.
+# make's ARCHS ('x86 arm64', what make check runs) names it too when it
+# names one. Never ARCH: make exports it to every kernel build it starts.
+if [ -z "${KARCH:-}" ] && [ -n "${ARCHS:-}" ] && [ "${ARCHS// /}" = "$ARCHS" ]; then
+	KARCH=$ARCHS
+fi
+KARCH=${KARCH:-x86}
+case $KARCH in
+x86)	KARCH_SUFFIX='' KIMAGE=arch/x86/boot/bzImage CROSS_COMPILE='' ;;
+arm64)	KARCH_SUFFIX=-arm64 KIMAGE=arch/arm64/boot/Image CROSS_COMPILE=aarch64-linux-gnu- ;;
+*)	printf 'error: unknown architecture %s (ARCHS/KARCH: x86 or arm64)\n' "$KARCH" >&2; exit 1 ;;
+esac
+export KARCH
+# arch_packages ARCH...: the Debian packages the architectures need beyond
+# the x86 harness's own (scripts/deps.sh).
+arch_packages() {
+	local a
+	for a in "$@"; do
+		case $a in
+		arm64) printf '%s\n' gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+			libc6-dev-arm64-cross qemu-system-arm ;;
+		esac
+	done
+}
 # KCONFIG_EXTRA: one more config fragment (e.g. kernel/no-gmem-mmap.config);
 # its kernel and outputs live apart, named after it.
-flavour=${DEBUG:+-debug}
+flavour=$KARCH_SUFFIX${DEBUG:+-debug}
 if [ -n "${KCONFIG_EXTRA:-}" ]; then
 	KCONFIG_EXTRA=$(realpath "$KCONFIG_EXTRA")
 	flavour=$flavour-$(basename "$KCONFIG_EXTRA" .config)

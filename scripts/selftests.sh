@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# selftests.sh LIST: build the KVM selftests named in LIST from the work tree,
+# selftests.sh LIST: build the KVM selftests named in LIST for $KARCH from the work tree,
 # against the uAPI headers of the test kernel (run scripts/kernel.sh first),
 # into $OUT/kvm, and copy LIST there as tests.list.
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +20,21 @@ for p in "${progs[@]}"; do
 	targets+=("$dest/$p")
 done
 jobs=$(($(nproc) + 1))
-run_step "building ${#progs[@]} KVM selftests" "$LOGS/selftests-build.log" \
-	make -C "$TREE/tools/testing/selftests/kvm" -j"$jobs" OUTPUT="$dest" \
-		CC="ccache gcc" KHDR_INCLUDES="-isystem $hdr" "${targets[@]}"
+kmake=(make -C "$TREE/tools/testing/selftests/kvm" -j"$jobs" OUTPUT="$dest"
+	CC="ccache ${CROSS_COMPILE}gcc" KHDR_INCLUDES="-isystem $hdr")
+if [ "$KARCH" != x86 ]; then
+	# Static programs (the VM has no libraries of this architecture);
+	# EXTRA_CFLAGS reaches the link too. abs_objdir: arm64's generated
+	# system-register headers go beside the programs, not into the tree.
+	kmake+=(ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" EXTRA_CFLAGS=-static
+		abs_objdir="$OUT/kvm-gen")
+	mkdir -p "$OUT/kvm-gen/tools"
+fi
+run_step "building ${#progs[@]} KVM selftests for $KARCH" "$LOGS/selftests-build.log" \
+	"${kmake[@]}" "${targets[@]}"
+if [ "$KARCH" != x86 ]; then
+	for t in "${targets[@]}"; do
+		file "$t" | grep -q 'statically linked' || die "${t#"$TOP"/} is not a static program"
+	done
+fi
 cp "$list" "$dest/tests.list"

@@ -32,10 +32,10 @@ add_nested() {
 # Kconfig option, kvm.gmem_in_place_conversion, whether software-protected
 # VMs exist (CONFIG_KVM_SW_PROTECTED_VM and the TDP MMU), whether KVM uses
 # NPT, how many NUMA nodes the kernel sees (vm.sh's VM_NODES, if the
-# kernel reads ACPI's SRAT), whether it has NUMA balancing, and the
-# kvm.gmem_huge it was booted with.
+# kernel reads ACPI's SRAT), whether it has NUMA balancing, the
+# kvm.gmem_huge it was booted with, and (arm64) whether it has MTE.
 gmem_config() {
-	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1 balancing=0 huge=never
+	local cmdline=" $1 " mmap=0 conversion=0 swp=0 tdp=1 nodes=1 balancing=0 huge=never mte=0
 	if grep -q '^CONFIG_KVM_GUEST_MEMFD_MMAP=y' "$KBUILD/.config"; then
 		mmap=1
 		[[ $cmdline == *" kvm.gmem_in_place_conversion=0 "* ]] || conversion=1
@@ -54,8 +54,12 @@ gmem_config() {
 	if grep -q '^CONFIG_NUMA_BALANCING=y' "$KBUILD/.config"; then
 		balancing=1
 	fi
-	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s numa_balancing=%s huge=%s' \
-		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing" "$huge"
+	# arm64: scripts/vm.sh gives the CPU MTE.
+	if [ "$KARCH" = arm64 ] && grep -q '^CONFIG_ARM64_MTE=y' "$KBUILD/.config"; then
+		mte=1
+	fi
+	printf 'mmap=%s conversion=%s sw_protected_vm=%s tdp=%s numa_nodes=%s numa_balancing=%s huge=%s mte=%s' \
+		"$mmap" "$conversion" "$swp" "$tdp" "$nodes" "$balancing" "$huge" "$mte"
 }
 
 # SUITES="kvm-huge ...": run only the suites named (all when unset).

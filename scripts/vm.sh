@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vm.sh [-i] [-t SECONDS] [-a KCMDLINE] [-l LOG] INITRD
 # Boot the test kernel with INITRD under QEMU/TCG and exit with the status of
-# the VM's job (carried out through isa-debug-exit).
+# the VM's job (carried out through isa-debug-exit on x86; printed on the
+# console before a PSCI power-off on arm64).
 #   -i  interactive: the serial console is this terminal; no watchdog
 #   -t  watchdog: kill the VM after SECONDS (default 900)
 #   -a  extra kernel command line, e.g. kvm.gmem_in_place_conversion=0
@@ -12,7 +13,10 @@
 # boot messages and the final dmesg dump stay in the log only.
 . "$(dirname "$0")/lib.sh"
 
-need qemu-system-x86_64 timeout
+case $KARCH in
+x86) need qemu-system-x86_64 timeout ;;
+arm64) need qemu-system-aarch64 timeout ;;
+esac
 interactive='' tmo=900 append='' log=$LOGS/vm.log
 while getopts "it:a:l:" o; do
 	case $o in
@@ -25,15 +29,18 @@ while getopts "it:a:l:" o; do
 done
 shift $((OPTIND - 1))
 initrd=${1:?usage: vm.sh [-i] [-t SECONDS] [-a KCMDLINE] [-l LOG] INITRD}
-kernel=$KBUILD/arch/x86/boot/bzImage
+kernel=$KBUILD/$KIMAGE
 [ -f "$kernel" ] || die "no kernel at $kernel; run 'make kernel' first"
 [ -f "$initrd" ] || die "no initramfs at $initrd"
 
-cmdline="console=ttyS0 loglevel=5 panic=-1 rdinit=/init"
+console=ttyS0 results_port=ttyS1
+# The virt board has one PL011; the results port is a virtio console.
+[ "$KARCH" = x86 ] || console=ttyAMA0 results_port=hvc0
+cmdline="console=$console loglevel=5 panic=-1 rdinit=/init"
 results=${log%.log}.ktap
 if [ -z "$interactive" ]; then
 	# The second serial port: see scripts/guest/init.
-	cmdline+=" results_port=ttyS1"
+	cmdline+=" results_port=$results_port"
 	: >"$results"
 fi
 
@@ -42,7 +49,7 @@ smp=$VM_CPUS numa=()
 # to the guest in ACPI's SRAT. The vCPUs are split into one socket per node
 # (cores of a socket share a cache, which must not span nodes) if they
 # divide evenly; otherwise they all go to node 0.
-if [ "$VM_NODES" -gt 1 ]; then
+if [ "$VM_NODES" -gt 1 ] && [ "$KARCH" = x86 ]; then
 	case $VM_MEM in
 	*G) mib=$((${VM_MEM%G} * 1024)) ;;
 	*M) mib=${VM_MEM%M} ;;
@@ -67,11 +74,22 @@ fi
 
 # Single-threaded TCG by default: see the README ("Test VM") for why.
 accel=${QEMU_ACCEL:-tcg,thread=single}
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m "$VM_MEM" "${numa[@]}"
-	-nodefaults -no-reboot -display none
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-	-kernel "$kernel" -initrd "$initrd"
-	-append "$cmdline $append")
+case $KARCH in
+x86)
+	qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$smp" -m "$VM_MEM" "${numa[@]}"
+		-nodefaults -no-reboot -display none
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04) ;;
+arm64)
+	# virtualization=on: the kernel enters at EL2, so KVM runs (in VHE
+	# mode, as -cpu max has FEAT_VHE). mte=on: the CPU has MTE, which
+	# KVM offers its guests and which guest_memfd refuses. pauth-impdef:
+	# QEMU's own pointer authentication algorithm, much cheaper to
+	# emulate than QARMA.
+	qemu=(qemu-system-aarch64 -accel "$accel" -machine virt,virtualization=on,gic-version=3,mte=on
+		-cpu max,pauth-impdef=on -smp "$smp" -m "$VM_MEM"
+		-nodefaults -no-reboot -display none) ;;
+esac
+qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline $append")
 
 if [ -n "$interactive" ]; then
 	exec "${qemu[@]}" -serial mon:stdio
@@ -83,7 +101,12 @@ awk=(awk)
 if awk -W version 2>&1 | grep -q mawk; then
 	awk=(awk -W interactive)
 fi
-qemu+=(-serial stdio -serial "file:$results")
+if [ "$KARCH" = x86 ]; then
+	qemu+=(-serial stdio -serial "file:$results")
+else
+	qemu+=(-serial stdio -device virtio-serial-device
+		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results)
+fi
 set +e
 # --foreground: QEMU stays in this process group, so Ctrl-C stops it too.
 timeout --foreground -k 10 "$tmo" "${qemu[@]}" </dev/null |
@@ -97,6 +120,14 @@ case $rc in
 124|137)
 	die "VM watchdog: the VM did not finish within ${tmo}s and was killed (log: $log)" ;;
 0)
+	# arm64 powers off (QEMU exits 0) after printing the job's status and,
+	# last of all, the end mark: without the mark, the status is not
+	# to be believed (the kernel panicked or the VM reset).
+	if [ "$KARCH" = arm64 ] && tr -d '\r' <"$log" | grep -qx "==== vm: end ====" &&
+		st=$(tr -d '\r' <"$log" | sed -n 's/^==== vm: job exit status \([0-9]*\) ====$/\1/p' | tail -n 1) &&
+		[ -n "$st" ]; then
+		exit "$st"
+	fi
 	tail -n 20 "$log" >&2
 	die "the VM stopped without reporting a status (kernel panic or reset?); log: $log" ;;
 *)

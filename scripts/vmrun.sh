@@ -9,7 +9,7 @@ interactive=''
 [ "${1:-}" != -i ] || { interactive=1; shift; }
 cmd=${1:-}
 [ -n "$cmd" ] || interactive=1
-[ -f "$KBUILD/arch/x86/boot/bzImage" ] || "$TOP/scripts/kernel.sh"
+[ -f "$KBUILD/$KIMAGE" ] || "$TOP/scripts/kernel.sh"
 
 job=$OUT/job-vmrun.sh
 mkdir -p "$OUT"

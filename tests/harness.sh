@@ -155,11 +155,26 @@ if [ -f "$KBUILD/arch/x86/boot/bzImage" ]; then
 else
 	say "ok $((n += 1)) harness: vm-run exit status # SKIP no kernel built"
 fi
+# 10a. The same on arm64, whose VM prints the job's status on its console
+# and powers off (QEMU exits 0 either way).
+kb64=$(KARCH=arm64 KBUILD='' bash -c '. "$1/scripts/lib.sh"; echo "$KBUILD"' _ "$TOP")
+if [ -f "$kb64/arch/arm64/boot/Image" ]; then
+	printf '#!/bin/sh\necho "hello from $(uname -m)"\nexit 3\n' >"$tmp/prog.sh"
+	chmod +x "$tmp/prog.sh"
+	KARCH=arm64 KBUILD=$kb64 OUT=$tmp/out-arm64 LOGS=$tmp \
+		"$TOP/scripts/vmrun.sh" "$tmp/prog.sh" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && grep -q '^hello from aarch64' "$tmp/out"
+	result $? "arm64: vm-run prints the program's output and exits with its status" "exit $rc"
+else
+	say "ok $((n += 1)) harness: arm64: vm-run exit status # SKIP no arm64 kernel built"
+fi
 # 10b. make clean drops the outputs of every flavour (debug, KCONFIG_EXTRA,
 # lint, mutants), not only the default ones.
 read -r -a words <<<"$(make -s -n -C "$TOP" clean 2>/dev/null)"
 missing=''
 for d in build/kbuild-debug build/kbuild-no-gmem-mmap build/out-debug build/logs-debug \
+	build/kbuild-arm64 build/out-arm64 build/logs-arm64 \
 	build/lint/kbuild build/lint/kbuild-modular-kvm build/mutants; do
 	hit=''
 	for w in "${words[@]}"; do
