@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 S := scripts
-export BASE ARCHS DEBUG SUITES DEBUG_TIMEOUT_FACTOR KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS MUTANTS
+export BASE ARCHS DEBUG SUITES DEBUG_TIMEOUT_FACTOR KCMDLINE KCONFIG_EXTRA DEMO_ARGS BENCH_ARGS MUTANTS LINT_FROM
 
 .PHONY: help deps base tree export export-check kernel selftests check run caps \
 	vm-run shell lint apply-check bench check-regress check-maple mutants clean distclean
@@ -25,7 +25,7 @@ help:
 	@echo "make export         write the work tree's series back to patches/"
 	@echo "make export-check   fail if patches/ and the work tree disagree"
 	@echo "make kernel         build the test kernel (build/kbuild)"
-	@echo "make lint           checkpatch --strict on every patch; every prefix of the series builds"
+	@echo "make lint           checkpatch --strict on every patch; every prefix of the series builds, for x86 and arm64 (LINT_FROM=N: from patch N)"
 	@echo "make apply-check BASE=<version>   does the series apply to another 6.12.y apt offers?"
 	@echo "make deps | base | clean | distclean"
 

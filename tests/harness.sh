@@ -2,7 +2,8 @@
 # The harness's own tests: KTAP lines "ok N harness: ..." on stdout.
 # Always exits 0; scripts/summary.py counts the results. The tests that boot
 # a VM use the x86 kernel (and one the arm64 kernel), whatever ARCHS says.
-export KARCH=x86 KBUILD='' OUT='' LOGS=''
+unset KBUILD OUT LOGS
+export KARCH=x86
 . "$(dirname "$0")/../scripts/lib.sh"
 set +e
 
