@@ -5,6 +5,7 @@
 # boots measured into build/bench/{results.json,table.txt,conversion.png}.
 # A benchmark, not a test: numbers never fail it, errors do.
 . "$(dirname "$0")/lib.sh"
+x86_only bench
 
 BENCH=$BUILD/bench
 started=$(date +%s)

@@ -36,6 +36,12 @@ arm64)	KARCH_SUFFIX=-arm64 KIMAGE=arch/arm64/boot/Image CROSS_COMPILE=aarch64-li
 *)	printf 'error: unknown architecture %s (ARCHS/KARCH: x86 or arm64)\n' "$KARCH" >&2; exit 1 ;;
 esac
 export KARCH
+# x86_only TARGET: for the targets that have no arm64 side (the demo and
+# the benchmark drive x86 VM types; the regression table and the maple
+# tree reproducer are x86 runs).
+x86_only() {
+	[ "$KARCH" = x86 ] || die "make $1 runs on x86 only; drop ARCHS=$KARCH"
+}
 # arch_packages ARCH...: the Debian packages the architectures need beyond
 # the x86 harness's own (scripts/deps.sh).
 arch_packages() {

@@ -4,6 +4,7 @@
 # maple_tree fix there), boot it once and check the suite's verdict and the
 # kernel log. Not part of 'make check': the suite is slow under TCG.
 . "$(dirname "$0")/lib.sh"
+x86_only check-maple
 
 started=$(date +%s)
 "$TOP/scripts/deps.sh"

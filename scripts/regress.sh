@@ -18,6 +18,7 @@
 # REGRESS_TIMEOUT is the per-test limit in seconds (default 300);
 # REGRESS_COLUMNS names the columns to run again (default: all five).
 . "$(dirname "$0")/lib.sh"
+x86_only check-regress
 
 R=$BUILD/regress
 started=$(date +%s)

@@ -3,6 +3,7 @@
 # the demo VMM (make run; DEMO_ARGS are its options) or the capability
 # report (make caps) in it.
 . "$(dirname "$0")/lib.sh"
+x86_only run
 
 what=${1:-demo}
 "$TOP/scripts/deps.sh"
