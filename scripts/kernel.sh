@@ -23,7 +23,8 @@ cfg=$KBUILD/.config
 configure() {
 	[ ! -f "$cfg" ] || cp -p "$cfg" "$cfg.prev"
 	"${KMAKE[@]}" tinyconfig
-	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$cfg" "${fragments[@]}"
+	# merge_config.sh keeps its temporary files in the current directory.
+	(cd "$KBUILD" && "$TREE/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$cfg" "${fragments[@]}")
 	"${KMAKE[@]}" olddefconfig
 	if [ -f "$cfg.prev" ] && cmp -s "$cfg" "$cfg.prev"; then
 		mv "$cfg.prev" "$cfg"
