@@ -15,7 +15,7 @@ help:
 	@echo "make check ARCHS=arm64   one architecture only (ARCHS='x86 arm64' by default; also for kernel, vm-run, shell)"
 	@echo "make check DEBUG=1  the same on a lockdep/KASAN/kmemleak kernel (build/kbuild-debug; timeouts x4)"
 	@echo "make check SUITES='kvm kvm-huge'   only the boots named (x86: kvm, kvm-conversion-off, kvm-huge, kvm-shadow-paging, kvm-legacy-mmu; arm64: arm64-kvm, arm64-kvm-huge, arm64-nvhe)"
-	@echo "make check-regress  the whole x86 KVM selftest suite on stock 6.12 and the series (off, param 0/1): regression table"
+	@echo "make check-regress  the whole KVM selftest suite on stock 6.12 and the series: regression table (x86; ARCHS=arm64: arm64)"
 	@echo "make check-maple    boot a kernel that runs lib/test_maple_tree.c (the maple_tree fix's reproducer)"
 	@echo "make mutants       mutation testing: each tests/mutants/*.patch is a kernel bug the tests must catch (MUTANTS='01 07')"
 	@echo "make bench          conversion and fault-path benchmark: table, build/bench/results.json, plot"

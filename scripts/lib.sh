@@ -37,8 +37,8 @@ arm64)	KARCH_SUFFIX=-arm64 KIMAGE=arch/arm64/boot/Image CROSS_COMPILE=aarch64-li
 esac
 export KARCH
 # x86_only TARGET: for the targets that have no arm64 side (the demo and
-# the benchmark drive x86 VM types; the regression table and the maple
-# tree reproducer are x86 runs).
+# the benchmark drive x86 VM types; the maple tree reproducer is an x86
+# run).
 x86_only() {
 	[ "$KARCH" = x86 ] || die "make $1 runs on x86 only; drop ARCHS=$KARCH"
 }

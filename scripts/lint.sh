@@ -50,7 +50,15 @@ lint_prefix() {
 		grep -q 'select HAVE_KVM_ARCH_GMEM_MMAP' "$lint/tree/arch/arm64/kvm/Kconfig" ||
 			optional=CONFIG_KVM_GUEST_MEMFD_MMAP
 	fi
-	if ! KARCH=$a TREE=$lint/tree KBUILD=$kb KCONFIG_OPTIONAL=$optional \
+	# A patch that changes nothing ARCH's kernel is built from (only
+	# selftests, documentation, MAINTAINERS, the other architecture)
+	# leaves the previous prefix's build as it was: no need to run it.
+	if [ "$i" -gt "${LINT_FROM:-1}" ] &&
+		! git -C "$lint/tree" diff --name-only "$rev~1" "$rev" |
+		awk -v own="arch/$a/" '!/^(tools\/testing|Documentation)\// && $0 != "MAINTAINERS" &&
+			!(/^arch\// && index($0, own) != 1)' | grep -q .; then
+		say "  the $a kernel is built from the same sources as patch $((i - 1))'s"
+	elif ! KARCH=$a TREE=$lint/tree KBUILD=$kb KCONFIG_OPTIONAL=$optional \
 			"$TOP/scripts/kernel.sh" >"$log" 2>&1; then
 		tail -n 20 "$log"
 		say "  FAIL: patch $i: the $a kernel does not build (log: ${log#"$TOP"/})"

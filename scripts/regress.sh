@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# regress.sh: make check-regress. The whole x86 KVM selftest suite (every
-# TEST_GEN_PROGS of tools/testing/selftests/kvm) on stock 6.12 and on the
-# series, and a per-test table of the differences. Zero regressions: a test
-# that passes on stock must pass in every other column.
+# regress.sh: make check-regress. The whole KVM selftest suite of one
+# architecture (every TEST_GEN_PROGS of tools/testing/selftests/kvm for
+# $KARCH: x86 by default, arm64 with ARCHS=arm64) on stock 6.12 and on the
+# series, and a per-test table of the differences. Zero regressions: a
+# test that passes on stock must pass in every other column.
 #
-#   column        kernel                            selftests
+#   x86 column    kernel                            selftests
 #   stock         the base, no series               stock 6.12
 #   off           series, CONFIG_KVM_GUEST_MEMFD_MMAP=n   stock 6.12
 #   param0        series, kvm.gmem_in_place_conversion=0  stock 6.12
 #   param0+tests  series, kvm.gmem_in_place_conversion=0  the series'
 #   param1        series (conversion on, the default)     the series'
 #
+#   arm64 column  kernel                            selftests
+#   stock         the base, no series               stock 6.12
+#   series        series                            stock 6.12
+#   series+tests  series                            the series'
+#
 # Stock tests on the series' kernels show that 6.12 behaviour is intact
 # where the series promises it; the series' own tests (which follow what
 # KVM advertises) are what changes with conversion on. REGRESS_JOBS VMs
 # run at once (default: one per core; a VM is one TCG thread);
 # REGRESS_TIMEOUT is the per-test limit in seconds (default 300);
-# REGRESS_COLUMNS names the columns to run again (default: all five).
+# REGRESS_COLUMNS names the columns to run again (default: all of them).
 . "$(dirname "$0")/lib.sh"
-x86_only check-regress
-
-R=$BUILD/regress
+R=$BUILD/regress$KARCH_SUFFIX
 started=$(date +%s)
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/tree.sh" --ensure
@@ -38,19 +42,26 @@ else
 	git -C "$stock" checkout -q --force --detach "$BASE_TAG"
 fi
 
-info "kernel 1/3: the series"
-"$TOP/scripts/kernel.sh"
-info "kernel 2/3: the series with CONFIG_KVM_GUEST_MEMFD_MMAP=n"
-KCONFIG_EXTRA=$TOP/kernel/no-gmem-mmap.config "$TOP/scripts/kernel.sh"
-info "kernel 3/3: stock 6.12 (the base without the series)"
-TREE=$stock KBUILD=$BUILD/kbuild-stock "$TOP/scripts/kernel.sh"
+stock_kbuild=$BUILD/kbuild-stock$KARCH_SUFFIX
+if [ "$KARCH" = x86 ]; then
+	info "kernel 1/3: the series"
+	"$TOP/scripts/kernel.sh"
+	info "kernel 2/3: the series with CONFIG_KVM_GUEST_MEMFD_MMAP=n"
+	KCONFIG_EXTRA=$TOP/kernel/no-gmem-mmap.config "$TOP/scripts/kernel.sh"
+	info "kernel 3/3: stock 6.12 (the base without the series)"
+else
+	info "kernel 1/2: the series ($KARCH)"
+	"$TOP/scripts/kernel.sh"
+	info "kernel 2/2: stock 6.12 (the base without the series, $KARCH)"
+fi
+TREE=$stock KBUILD=$stock_kbuild "$TOP/scripts/kernel.sh"
 
-# suite NAME TREE KBUILD: build all of x86's KVM selftests of TREE against
-# KBUILD's uAPI headers into $R/NAME/kvm, with a ktap-run list.
+# suite NAME TREE KBUILD: build all of $KARCH's KVM selftests of TREE
+# against KBUILD's uAPI headers into $R/NAME/kvm, with a ktap-run list.
 suite() {
 	local name=$1 tree=$2 kbuild=$3 list=$R/$1.list
 	mkdir -p "$R"
-	make -s -C "$tree/tools/testing/selftests/kvm" -f Makefile -f - print-progs \
+	make -s -C "$tree/tools/testing/selftests/kvm" -f Makefile -f - print-progs ARCH="$KARCH" \
 		<<<'print-progs: ; @echo $(patsubst $(OUTPUT)/%,%,$(TEST_GEN_PROGS))' |
 		tr ' ' '\n' | grep . | sort |
 		awk -v t="${REGRESS_TIMEOUT:-300}" '{ print t, $0 }' >"$list"
@@ -58,8 +69,8 @@ suite() {
 	info "selftests: $name ($(wc -l <"$list") programs from ${tree#"$TOP"/})"
 	TREE=$tree KBUILD=$kbuild OUT=$R/$name "$TOP/scripts/selftests.sh" "$list"
 }
-suite stock-tests "$stock" "$BUILD/kbuild-stock"
-suite series-tests "$TREE" "$BUILD/kbuild"
+suite stock-tests "$stock" "$stock_kbuild"
+suite series-tests "$TREE" "$KBUILD"
 
 # run_column NAME KBUILD TESTS KCMDLINE: one boot running one suite.
 run_column() {
@@ -77,13 +88,24 @@ run_column() {
 }
 
 jobs=${REGRESS_JOBS:-$(nproc)}
-info "running ${REGRESS_COLUMNS:-all 5 columns}, $jobs VM(s) at a time (logs: ${R#"$TOP"/}/COLUMN.log; this takes a while)"
-set -- \
-	"stock $BUILD/kbuild-stock stock-tests" \
-	"off $BUILD/kbuild-no-gmem-mmap stock-tests" \
-	"param0 $BUILD/kbuild stock-tests kvm.gmem_in_place_conversion=0" \
-	"param0+tests $BUILD/kbuild series-tests kvm.gmem_in_place_conversion=0" \
-	"param1 $BUILD/kbuild series-tests"
+info "$KARCH: running ${REGRESS_COLUMNS:-all columns}, $jobs VM(s) at a time (logs: ${R#"$TOP"/}/COLUMN.log; this takes a while)"
+if [ "$KARCH" = x86 ]; then
+	set -- \
+		"stock $stock_kbuild stock-tests" \
+		"off $BUILD/kbuild-no-gmem-mmap stock-tests" \
+		"param0 $KBUILD stock-tests kvm.gmem_in_place_conversion=0" \
+		"param0+tests $KBUILD series-tests kvm.gmem_in_place_conversion=0" \
+		"param1 $KBUILD series-tests"
+else
+	set -- \
+		"stock $stock_kbuild stock-tests" \
+		"series $KBUILD stock-tests" \
+		"series+tests $KBUILD series-tests"
+fi
+columns=()
+for spec in "$@"; do
+	columns+=("${spec%% *}")
+done
 for spec in "$@"; do
 	# REGRESS_COLUMNS="param0+tests param1": run only those; the table
 	# takes the other columns from their last logs.
@@ -101,6 +123,6 @@ done
 wait
 
 rc=0
-python3 "$TOP/scripts/regress-table.py" --expected "$TOP/tests/regress-expected.txt" "$R" stock off param0 param0+tests param1 || rc=$?
+python3 "$TOP/scripts/regress-table.py" --expected "$TOP/tests/regress-expected$KARCH_SUFFIX.txt" "$R" "${columns[@]}" || rc=$?
 info "make check-regress took $(($(date +%s) - started))s; table: ${R#"$TOP"/}/table.txt"
 exit $rc
