@@ -114,4 +114,6 @@ if [[ " ${ARCHS:-x86 arm64} " == *" x86 "* ]]; then
 fi
 [ "$n" -gt 0 ] || say "  (the series has no patches yet: nothing to build)"
 [ "$fail" -eq 0 ] || die "lint found problems (above)"
-info "lint clean: ${#patches[@]} patches pass checkpatch --strict, every prefix from ${LINT_FROM:-1} builds for ${ARCHS:-x86 arm64}, and (x86) the series builds with KVM as modules"
+modular=''
+[[ " ${ARCHS:-x86 arm64} " != *" x86 "* ]] || modular=', and the series builds with KVM as modules'
+info "lint clean: ${#patches[@]} patches pass checkpatch --strict, every prefix from ${LINT_FROM:-1} builds for ${ARCHS:-x86 arm64}$modular"
