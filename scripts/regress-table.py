@@ -12,7 +12,8 @@ does not pass, then the totals. Exit status 1 if there is a regression.
 FILE lists "COLUMN TEST REASON" lines: differences made on purpose, shown
 with their reason and not counted as regressions. COLUMN "*" names a test
 known to flake in this VM whatever the kernel (a timing test under TCG),
-with the evidence in REASON: its results do not count in any column.
+with the evidence in REASON: where it does not pass, in any column, that
+is listed with the reason instead of counted as a regression.
 """
 import os
 import re
